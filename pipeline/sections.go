@@ -1,0 +1,123 @@
+package pipeline
+
+import (
+	"regexp"
+	"strings"
+)
+
+// Section is which part of a report a piece of text belongs to.
+type Section int
+
+const (
+	SectionNone Section = iota
+	SectionIndication
+	SectionFindings
+	SectionImpression
+	// SectionOther is a recognised heading that is none of the three
+	// (technique, comparison): its text is kept in the full text only.
+	SectionOther
+)
+
+// headingRE matches a section heading at the start of a line: a known word
+// or phrase, then a colon or dash, or the heading alone on its line.
+var headingRE = regexp.MustCompile(`(?im)^[ \t]*(clinical\s+indications?|clinical\s+history|clinical\s+information|clinical\s+details|indications?|history|reason\s+for\s+(?:exam(?:ination)?|study|request)|findings?|impressions?|conclusions?|summary|opinion|technique|comparison|procedure|exam(?:ination)?)[ \t]*(?::|-{1,2}|\n|$)`)
+
+// SectionForHeading maps a heading word to a section.
+func SectionForHeading(h string) Section {
+	h = strings.ToLower(strings.Join(strings.Fields(h), " "))
+	switch {
+	case strings.HasPrefix(h, "clinical"), strings.HasPrefix(h, "indication"), h == "history", strings.HasPrefix(h, "reason for"):
+		return SectionIndication
+	case strings.HasPrefix(h, "finding"):
+		return SectionFindings
+	case strings.HasPrefix(h, "impression"), strings.HasPrefix(h, "conclusion"), h == "summary", h == "opinion":
+		return SectionImpression
+	case h == "":
+		return SectionNone
+	}
+	return SectionOther
+}
+
+// SplitSections recognises headed sections in free text. Text before the
+// first heading, and under headings that are none of the three, is not
+// assigned. ok is false when no indication, findings or impression heading
+// was found.
+func SplitSections(text string) (s Sections, ok bool) {
+	locs := headingRE.FindAllStringSubmatchIndex(text, -1)
+	if len(locs) == 0 {
+		return Sections{}, false
+	}
+	for i, loc := range locs {
+		sec := SectionForHeading(text[loc[2]:loc[3]])
+		end := len(text)
+		if i+1 < len(locs) {
+			end = locs[i+1][0]
+		}
+		body := strings.TrimSpace(text[loc[1]:end])
+		if body == "" {
+			continue
+		}
+		s.Add(sec, body)
+	}
+	return s, s.Indication != "" || s.Findings != "" || s.Impression != ""
+}
+
+// Add appends text to a section, separated by a newline from what is there.
+func (s *Sections) Add(sec Section, text string) {
+	var dst *string
+	switch sec {
+	case SectionIndication:
+		dst = &s.Indication
+	case SectionFindings:
+		dst = &s.Findings
+	case SectionImpression:
+		dst = &s.Impression
+	default:
+		return
+	}
+	text = strings.TrimSpace(text)
+	if text == "" {
+		return
+	}
+	if *dst != "" {
+		*dst += "\n"
+	}
+	*dst += text
+}
+
+// LOINC codes of report sections as OBX-3 or Observation.code carry them.
+var loincSections = map[string]Section{
+	"18785-6": SectionIndication, // Radiology study: reason for exam
+	"55752-0": SectionIndication, // Clinical information
+	"11329-0": SectionIndication, // History general
+	"18782-3": SectionFindings,   // Radiology study observation (findings)
+	"59776-5": SectionFindings,   // Procedure findings
+	"19005-8": SectionImpression, // Radiology: impression
+	"59773-2": SectionImpression, // Procedure impression (older use)
+	"55110-1": SectionImpression, // Conclusions
+	"18783-1": SectionOther,      // Study recommendation
+	"55111-9": SectionOther,      // Current imaging procedure descriptions (technique)
+	"18834-2": SectionOther,      // Comparison
+}
+
+// SectionForCode maps a section code (LOINC, or a local code's text such as
+// "IMP", "FINDINGS", "GDT&IMP") to a section.
+func SectionForCode(code, text string) Section {
+	if s, ok := loincSections[strings.TrimSpace(code)]; ok {
+		return s
+	}
+	for _, t := range []string{code, text} {
+		t = strings.ToUpper(strings.TrimSpace(t))
+		switch {
+		case t == "":
+			continue
+		case strings.Contains(t, "IMP") || strings.Contains(t, "CONCL"):
+			return SectionImpression
+		case strings.Contains(t, "FIND") || strings.HasSuffix(t, "GDT") || strings.Contains(t, "BODY"):
+			return SectionFindings
+		case strings.Contains(t, "INDIC") || strings.Contains(t, "HIST") || strings.Contains(t, "REASON") || strings.Contains(t, "CLIN"):
+			return SectionIndication
+		}
+	}
+	return SectionNone
+}
