@@ -1,0 +1,205 @@
+// Package config is radflag's one typed configuration. It is loaded from a
+// YAML file, then RADFLAG_* environment variables, then command-line flags
+// (each overriding the one before), and validated once at start so that a
+// wrong value stops radflag with a message naming the field.
+package config
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Roles a process can take. A single process takes them all by default;
+// on a cluster each can run in its own process.
+const (
+	RoleMLLP      = "mllp"
+	RoleFHIR      = "fhir"
+	RoleClassify  = "classify"
+	RoleWriteback = "writeback"
+	RoleWorklist  = "worklist"
+)
+
+// AllRoles in their canonical order.
+var AllRoles = []string{RoleMLLP, RoleFHIR, RoleClassify, RoleWriteback, RoleWorklist}
+
+// Config is the whole configuration. YAML keys are the snake_case names in
+// the tags; the environment variable of a field is RADFLAG_ followed by its
+// path in upper case joined by '_' (nats.url → RADFLAG_NATS_URL).
+type Config struct {
+	DataDir  string   `yaml:"data_dir"`
+	Roles    []string `yaml:"roles"`
+	Log      Log      `yaml:"log"`
+	HTTP     HTTP     `yaml:"http"`
+	MLLP     MLLP     `yaml:"mllp"`
+	NATS     NATS     `yaml:"nats"`
+	FHIR     FHIR     `yaml:"fhir"`
+	Classify Classify `yaml:"classify"`
+}
+
+// Log configures logging.
+type Log struct {
+	Level  string `yaml:"level"`  // debug, info, warn, error
+	Format string `yaml:"format"` // text, json
+}
+
+// TLS configures a TLS server side. Cert and key enable TLS; ClientCA
+// enables mutual TLS (client certificates required and verified).
+type TLS struct {
+	CertFile     string `yaml:"cert_file"`
+	KeyFile      string `yaml:"key_file"`
+	ClientCAFile string `yaml:"client_ca_file"`
+}
+
+// Enabled reports whether TLS is configured.
+func (t TLS) Enabled() bool { return t.CertFile != "" || t.KeyFile != "" }
+
+// HTTP configures the HTTP server (health, metrics, FHIR endpoints, worklist).
+type HTTP struct {
+	Addr              string   `yaml:"addr"`
+	TLS               TLS      `yaml:"tls"`
+	ReadHeaderTimeout Duration `yaml:"read_header_timeout"`
+	ReadTimeout       Duration `yaml:"read_timeout"`
+	WriteTimeout      Duration `yaml:"write_timeout"`
+	IdleTimeout       Duration `yaml:"idle_timeout"`
+	ShutdownTimeout   Duration `yaml:"shutdown_timeout"`
+}
+
+// MLLP configures the HL7 v2 listener.
+type MLLP struct {
+	Addr          string   `yaml:"addr"`
+	TLS           TLS      `yaml:"tls"`
+	MaxFrameBytes int      `yaml:"max_frame_bytes"`
+	MaxConns      int      `yaml:"max_conns"`
+	IdleTimeout   Duration `yaml:"idle_timeout"`
+	ReadTimeout   Duration `yaml:"read_timeout"`
+	// StoreTimeout bounds the wait for the bus before answering AE.
+	StoreTimeout Duration `yaml:"store_timeout"`
+	// CTPattern is a regular expression matched against OBR-4 (code and
+	// text) to decide that a report is CT when OBR-24 does not say.
+	CTPattern string `yaml:"ct_pattern"`
+}
+
+// NATS configures the bus.
+type NATS struct {
+	// URL of an external cluster; empty runs an embedded server.
+	URL            string   `yaml:"url"`
+	CredsFile      string   `yaml:"creds_file"`
+	EmbeddedListen string   `yaml:"embedded_listen"`
+	Replicas       int      `yaml:"replicas"`
+	DedupWindow    Duration `yaml:"dedup_window"`
+	MaxAge         Duration `yaml:"max_age"`
+	MaxBytes       int64    `yaml:"max_bytes"`
+	PublishTimeout Duration `yaml:"publish_timeout"`
+}
+
+// FHIR configures the FHIR server radflag reads from and writes to, and the
+// FHIR endpoints radflag serves.
+type FHIR struct {
+	// URL is the FHIR server's base URL; empty means no writeback and no reads.
+	URL string `yaml:"url"`
+	// BearerToken (or BearerTokenFile) authenticates radflag to the server.
+	BearerToken     string `yaml:"bearer_token"`
+	BearerTokenFile string `yaml:"bearer_token_file"`
+	// SMART backend-services credentials, used instead of a bearer token.
+	SMARTClientID string   `yaml:"smart_client_id"`
+	SMARTTokenURL string   `yaml:"smart_token_url"`
+	SMARTKeyFile  string   `yaml:"smart_key_file"`
+	SMARTScope    string   `yaml:"smart_scope"`
+	Timeout       Duration `yaml:"timeout"`
+	// IngestTokens are the bearer tokens senders must present on
+	// /fhir/DiagnosticReport and /fhir/notify (or IngestTokensFile, one a line).
+	IngestTokens     []string `yaml:"ingest_tokens"`
+	IngestTokensFile string   `yaml:"ingest_tokens_file"`
+	// AllowAnonymous accepts unauthenticated senders (not recommended).
+	AllowAnonymous bool  `yaml:"allow_anonymous"`
+	MaxBodyBytes   int64 `yaml:"max_body_bytes"`
+	// Poll enables polling the server for DiagnosticReports.
+	Poll         bool     `yaml:"poll"`
+	PollInterval Duration `yaml:"poll_interval"`
+	PollCategory string   `yaml:"poll_category"`
+	PollCode     string   `yaml:"poll_code"`
+}
+
+// Classify configures the classifier worker.
+type Classify struct {
+	BatchSize  int      `yaml:"batch_size"`
+	MaxWait    Duration `yaml:"max_wait"`
+	MaxDeliver int      `yaml:"max_deliver"`
+	// Tasks enables tasks by name (default: pancreas, ir_procedure).
+	Tasks []string `yaml:"tasks"`
+	// ModelDirs overrides a task's model directory: task=dir.
+	ModelDirs map[string]string `yaml:"model_dirs"`
+}
+
+// Default returns the configuration that runs everything on one machine.
+func Default() Config {
+	return Config{
+		DataDir: "./radflag-data",
+		Roles:   append([]string(nil), AllRoles...),
+		Log:     Log{Level: "info", Format: "text"},
+		HTTP: HTTP{
+			Addr:              "127.0.0.1:8080",
+			ReadHeaderTimeout: Duration(5 * time.Second),
+			ReadTimeout:       Duration(30 * time.Second),
+			WriteTimeout:      Duration(60 * time.Second),
+			IdleTimeout:       Duration(120 * time.Second),
+			ShutdownTimeout:   Duration(20 * time.Second),
+		},
+		MLLP: MLLP{
+			Addr:          "127.0.0.1:2575",
+			MaxFrameBytes: 1 << 20,
+			MaxConns:      256,
+			IdleTimeout:   Duration(10 * time.Minute),
+			ReadTimeout:   Duration(30 * time.Second),
+			StoreTimeout:  Duration(5 * time.Second),
+		},
+		NATS: NATS{
+			Replicas:       1,
+			DedupWindow:    Duration(24 * time.Hour),
+			PublishTimeout: Duration(5 * time.Second),
+		},
+		FHIR: FHIR{
+			Timeout:      Duration(15 * time.Second),
+			MaxBodyBytes: 5 << 20,
+			PollInterval: Duration(30 * time.Second),
+		},
+		Classify: Classify{
+			BatchSize:  32,
+			MaxWait:    Duration(200 * time.Millisecond),
+			MaxDeliver: 5,
+			Tasks:      []string{"pancreas", "ir_procedure"},
+		},
+	}
+}
+
+// HasRole reports whether role is among c.Roles.
+func (c *Config) HasRole(role string) bool {
+	for _, r := range c.Roles {
+		if r == role {
+			return true
+		}
+	}
+	return false
+}
+
+// Duration is a time.Duration written as "24h", "500ms" in YAML and env.
+type Duration time.Duration
+
+// D returns the value as a time.Duration.
+func (d Duration) D() time.Duration { return time.Duration(d) }
+
+func (d Duration) String() string { return time.Duration(d).String() }
+
+// UnmarshalText parses a Go duration string.
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(strings.TrimSpace(string(b)))
+	if err != nil {
+		return fmt.Errorf("not a duration (like 30s, 5m, 24h): %q", string(b))
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// MarshalText writes a Go duration string.
+func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil }

@@ -1,0 +1,186 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// Validate checks every value and returns the first problem, naming the
+// field. It also proves the data directory writable, so that radflag fails
+// at start rather than at the first report.
+func (c *Config) Validate() error {
+	bad := func(field, format string, args ...any) error {
+		return &FieldError{Field: field, Reason: fmt.Sprintf(format, args...)}
+	}
+	if len(c.Roles) == 0 {
+		return bad("roles", "no role given; use some of %s", strings.Join(AllRoles, ","))
+	}
+	seen := map[string]bool{}
+	for _, r := range c.Roles {
+		if !contains(AllRoles, r) {
+			return bad("roles", "unknown role %q; roles are %s", r, strings.Join(AllRoles, ","))
+		}
+		if seen[r] {
+			return bad("roles", "role %q given twice", r)
+		}
+		seen[r] = true
+	}
+	if !contains([]string{"debug", "info", "warn", "error"}, c.Log.Level) {
+		return bad("log.level", "must be debug, info, warn or error, not %q", c.Log.Level)
+	}
+	if !contains([]string{"text", "json"}, c.Log.Format) {
+		return bad("log.format", "must be text or json, not %q", c.Log.Format)
+	}
+	if err := checkAddr(c.HTTP.Addr); err != nil {
+		return bad("http.addr", "%v", err)
+	}
+	if c.HasRole(RoleMLLP) {
+		if err := checkAddr(c.MLLP.Addr); err != nil {
+			return bad("mllp.addr", "%v", err)
+		}
+	}
+	for field, t := range map[string]TLS{"http.tls": c.HTTP.TLS, "mllp.tls": c.MLLP.TLS} {
+		if err := checkTLS(t); err != nil {
+			return bad(field, "%v", err)
+		}
+	}
+	if c.MLLP.MaxFrameBytes < 1024 || c.MLLP.MaxFrameBytes > 64<<20 {
+		return bad("mllp.max_frame_bytes", "must be between 1024 and 67108864, got %d", c.MLLP.MaxFrameBytes)
+	}
+	if c.MLLP.MaxConns < 1 {
+		return bad("mllp.max_conns", "must be at least 1, got %d", c.MLLP.MaxConns)
+	}
+	for field, d := range map[string]Duration{
+		"mllp.idle_timeout": c.MLLP.IdleTimeout, "mllp.read_timeout": c.MLLP.ReadTimeout,
+		"mllp.store_timeout": c.MLLP.StoreTimeout, "http.read_header_timeout": c.HTTP.ReadHeaderTimeout,
+		"http.shutdown_timeout": c.HTTP.ShutdownTimeout, "nats.dedup_window": c.NATS.DedupWindow,
+		"nats.publish_timeout": c.NATS.PublishTimeout, "fhir.timeout": c.FHIR.Timeout,
+		"classify.max_wait": c.Classify.MaxWait,
+	} {
+		if d <= 0 {
+			return bad(field, "must be a positive duration, got %s", d)
+		}
+	}
+	if c.MLLP.CTPattern != "" {
+		if _, err := regexp.Compile(c.MLLP.CTPattern); err != nil {
+			return bad("mllp.ct_pattern", "not a regular expression: %v", err)
+		}
+	}
+	if c.NATS.URL != "" {
+		for _, u := range strings.Split(c.NATS.URL, ",") {
+			pu, err := url.Parse(strings.TrimSpace(u))
+			if err != nil || pu.Host == "" || !contains([]string{"nats", "tls", "ws", "wss"}, pu.Scheme) {
+				return bad("nats.url", "want nats://host:port (comma-separated for a cluster), got %q", u)
+			}
+		}
+	}
+	if c.NATS.EmbeddedListen != "" {
+		if err := checkAddr(c.NATS.EmbeddedListen); err != nil {
+			return bad("nats.embedded_listen", "%v", err)
+		}
+	}
+	if c.NATS.Replicas < 1 || c.NATS.Replicas > 5 {
+		return bad("nats.replicas", "must be 1 to 5, got %d", c.NATS.Replicas)
+	}
+	if c.NATS.MaxBytes < 0 {
+		return bad("nats.max_bytes", "must not be negative")
+	}
+	if c.FHIR.URL != "" {
+		pu, err := url.Parse(c.FHIR.URL)
+		if err != nil || pu.Host == "" || (pu.Scheme != "http" && pu.Scheme != "https") {
+			return bad("fhir.url", "want an http(s) base URL, got %q", c.FHIR.URL)
+		}
+	}
+	if c.FHIR.Poll && c.FHIR.URL == "" {
+		return bad("fhir.poll", "polling needs fhir.url")
+	}
+	if c.FHIR.MaxBodyBytes < 1024 || c.FHIR.MaxBodyBytes > 256<<20 {
+		return bad("fhir.max_body_bytes", "must be between 1024 and 268435456, got %d", c.FHIR.MaxBodyBytes)
+	}
+	if c.Classify.BatchSize < 1 || c.Classify.BatchSize > 1024 {
+		return bad("classify.batch_size", "must be 1 to 1024, got %d", c.Classify.BatchSize)
+	}
+	if c.Classify.MaxDeliver < 1 {
+		return bad("classify.max_deliver", "must be at least 1, got %d", c.Classify.MaxDeliver)
+	}
+	if c.NATS.URL == "" || c.HasRole(RoleClassify) {
+		if err := checkWritableDir(c.DataDir); err != nil {
+			return bad("data_dir", "%v", err)
+		}
+	}
+	return nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func checkAddr(addr string) error {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("want host:port, got %q", addr)
+	}
+	n, err := strconv.Atoi(port)
+	if err != nil || n < 0 || n > 65535 {
+		return fmt.Errorf("bad port in %q", addr)
+	}
+	if host != "" && net.ParseIP(host) == nil && !validHostname(host) {
+		return fmt.Errorf("bad host in %q", addr)
+	}
+	return nil
+}
+
+var hostnameRE = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$`)
+
+func validHostname(h string) bool { return hostnameRE.MatchString(h) }
+
+func checkTLS(t TLS) error {
+	if (t.CertFile == "") != (t.KeyFile == "") {
+		return errors.New("cert_file and key_file go together")
+	}
+	if t.ClientCAFile != "" && t.CertFile == "" {
+		return errors.New("client_ca_file needs cert_file and key_file")
+	}
+	for _, f := range []string{t.CertFile, t.KeyFile, t.ClientCAFile} {
+		if f == "" {
+			continue
+		}
+		if _, err := os.Stat(f); err != nil {
+			return fmt.Errorf("cannot read %s: %v", f, errors.Unwrap(err))
+		}
+	}
+	return nil
+}
+
+// checkWritableDir creates dir if needed and writes a probe file in it.
+func checkWritableDir(dir string) error {
+	if strings.TrimSpace(dir) == "" {
+		return errors.New("must not be empty")
+	}
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return fmt.Errorf("cannot create %s: %v", dir, errors.Unwrap(err))
+	}
+	f, err := os.CreateTemp(dir, ".radflag-write-probe-*")
+	if err != nil {
+		return fmt.Errorf("%s is not writable: %v", dir, errors.Unwrap(err))
+	}
+	name := f.Name()
+	f.Close()
+	os.Remove(name)
+	if abs, err := filepath.Abs(dir); err == nil && abs == "/" {
+		return errors.New("must not be the file system root")
+	}
+	return nil
+}
