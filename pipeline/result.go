@@ -41,11 +41,15 @@ type Result struct {
 	Model         ModelRef           `json:"model"`
 	// Patient, Accession and Procedure are copied from the report so that
 	// writeback and the worklist need not read the report again.
-	Patient    Identifier `json:"patient"`
-	Accession  string     `json:"accession,omitempty"`
-	Procedure  Coding     `json:"procedure"`
-	ReceivedAt time.Time  `json:"received_at"`
-	CreatedAt  time.Time  `json:"created_at"`
+	Patient   Identifier `json:"patient"`
+	Accession string     `json:"accession,omitempty"`
+	Procedure Coding     `json:"procedure"`
+	Source    Source     `json:"source"`
+	// Text is the classifier input the evidence offsets point into, so the
+	// worklist can show the report and training can learn from feedback.
+	Text       string    `json:"text,omitempty"`
+	ReceivedAt time.Time `json:"received_at"`
+	CreatedAt  time.Time `json:"created_at"`
 }
 
 // MsgID is the bus de-duplication key of a result: one per report version,
@@ -76,4 +80,42 @@ func UnmarshalResult(b []byte) (*Result, error) {
 		return nil, fmt.Errorf("decode result %s: schema %d is newer than this build's %d", r.ReportID, r.Schema, SchemaVersion)
 	}
 	return &r, nil
+}
+
+// Decision is a navigator's answer on a flagged case.
+type Decision string
+
+const (
+	DecisionConfirmed Decision = "confirmed"
+	DecisionRejected  Decision = "rejected"
+)
+
+// Feedback is a navigator's confirmation or rejection of a result, published
+// on radflag.feedback.<task>. Writeback turns it into a Flag update;
+// `radflag feedback export` turns it into labelled training data.
+type Feedback struct {
+	Schema          int      `json:"schema"`
+	CaseID          string   `json:"case_id"`
+	ReportID        string   `json:"report_id"`
+	ReportMessageID string   `json:"report_message_id"`
+	Task            string   `json:"task"`
+	Decision        Decision `json:"decision"`
+	// ModelLabel is what the model said; Label is the label the navigator's
+	// decision implies (the model's on confirm; on reject, the label the
+	// navigator chose, or -1 when not given).
+	ModelLabel int    `json:"model_label"`
+	Label      int    `json:"label"`
+	Reason     string `json:"reason,omitempty"`
+	User       string `json:"user"`
+	// ResultMsgID names the result (and so the FHIR resource) reviewed.
+	ResultMsgID string     `json:"result_msg_id"`
+	Model       ModelRef   `json:"model"`
+	Patient     Identifier `json:"patient"`
+	Text        string     `json:"text,omitempty"`
+	At          time.Time  `json:"at"`
+}
+
+// MsgID is the bus de-duplication key of a feedback event.
+func (f *Feedback) MsgID() string {
+	return "feedback:" + f.CaseID + ":" + string(f.Decision) + ":" + f.At.UTC().Format(time.RFC3339Nano)
 }

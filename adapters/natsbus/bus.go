@@ -21,6 +21,9 @@ const (
 	StreamReports = "RADFLAG_REPORTS"
 	StreamResults = "RADFLAG_RESULTS"
 	StreamDLQ     = "RADFLAG_DLQ"
+	// StreamFeedback keeps navigators' confirmations and rejections: they
+	// update FHIR and are the next training run's labelled data.
+	StreamFeedback = "RADFLAG_FEEDBACK"
 
 	SubjectReports  = "radflag.reports"  // .<source>
 	SubjectResults  = "radflag.results"  // .<task>
@@ -30,7 +33,7 @@ const (
 )
 
 // Streams lists the streams radflag manages, in creation order.
-var Streams = []string{StreamReports, StreamResults, StreamDLQ}
+var Streams = []string{StreamReports, StreamResults, StreamDLQ, StreamFeedback}
 
 // Config says which NATS to use and how to shape the streams.
 type Config struct {
@@ -200,6 +203,7 @@ func (b *Bus) ensureStreams(ctx context.Context) error {
 		b.streamConfig(StreamReports, SubjectReports+".>"),
 		b.streamConfig(StreamResults, SubjectResults+".>"),
 		b.streamConfig(StreamDLQ, SubjectDLQ+".>"),
+		b.streamConfig(StreamFeedback, SubjectFeedback+".>"),
 	} {
 		if _, err := b.js.CreateOrUpdateStream(ctx, sc); err != nil {
 			return fmt.Errorf("create or update stream %s: %w", sc.Name, err)

@@ -2,6 +2,7 @@ package natsbus
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -123,4 +124,19 @@ func splitHostPort(addr string) (string, int, error) {
 		return "", 0, fmt.Errorf("bad port %q", p)
 	}
 	return host, port, nil
+}
+
+// PublishFeedback publishes a navigator's decision to radflag.feedback.<task>.
+func (b *Bus) PublishFeedback(ctx context.Context, f *pipeline.Feedback) (PubAck, error) {
+	c := *f
+	c.Schema = pipeline.SchemaVersion
+	data, err := json.Marshal(&c)
+	if err != nil {
+		return PubAck{}, fmt.Errorf("encode feedback %s: %w", f.CaseID, err)
+	}
+	ack, err := b.Publish(ctx, SubjectFeedback+"."+token(f.Task), f.MsgID(), data, nil)
+	if err != nil {
+		return PubAck{}, fmt.Errorf("store feedback %s: %w", f.CaseID, err)
+	}
+	return ack, nil
 }
