@@ -149,3 +149,22 @@ func TestExampleFileIsCompleteAndValid(t *testing.T) {
 		t.Errorf("example file values differ from Default():\n file %+v\n code %+v", cfg, def)
 	}
 }
+
+// FuzzDecodeYAML: any file content gives a config or an error, never a
+// panic; and a decoded config validates or fails with a FieldError.
+func FuzzDecodeYAML(f *testing.F) {
+	f.Add([]byte("http:\n  addr: 127.0.0.1:1\n"))
+	dir := f.TempDir()
+	f.Fuzz(func(t *testing.T, data []byte) {
+		cfg := Default()
+		if err := decodeYAML(&cfg, data, "fuzz.yaml"); err != nil {
+			return
+		}
+		cfg.DataDir = dir // keep validation's write probe inside the test dir
+		if err := cfg.Validate(); err != nil {
+			if _, ok := err.(*FieldError); !ok {
+				t.Fatalf("validation error of type %T: %v", err, err)
+			}
+		}
+	})
+}
