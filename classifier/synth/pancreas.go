@@ -1,0 +1,563 @@
+package synth
+
+import "fmt"
+
+// pancreasCases lists the case types of the pancreas task. The label of each
+// follows the guide's decision order: treated pancreatic cancer (1) before
+// present or suspected untreated cancer (2) before everything else (0).
+func pancreasCases() []caseType {
+	return []caseType{
+		// ---- 2 pretreatment ----
+		{"new_suspicious_mass", 2, 4, "new pancreatic mass with a hedge that makes cancer the leading diagnosis", pNewMass},
+		{"known_staging", 2, 3, "biopsy-proven or known cancer, treatment-naive: staging, resectability, awaiting surgery or chemotherapy", pKnownStaging},
+		{"stent_only", 2, 2, "pancreatic head mass with a fresh biliary stent and no surgery, chemotherapy or radiation", pStentOnly},
+		{"cannot_exclude_leading", 2, 1, `"cannot exclude" with pancreatic cancer the leading concern`, pCannotExclude},
+		{"pancreatitis_then_mass", 2, 1.2, "history of pancreatitis (acute/chronic), now a new mass suspicious for cancer", pPancreatitisThenMass},
+		{"ipmn_invasive_untreated", 2, 0.8, "IPMN with (suspected) invasive carcinoma, not treated", pIPMNInvasive},
+		{"other_cancer_then_pdac", 2, 1, "treated cancer of another organ, now a new primary pancreatic cancer", pOtherCancerThenPDAC},
+		{"metastatic_at_diagnosis", 2, 1, "newly diagnosed metastatic pancreatic cancer before any treatment", pMetastaticAtDx},
+		{"incidental_mass", 2, 1, "CT for another reason, incidental mass suspicious for pancreatic cancer", pIncidentalMass},
+		{"surveillance_new_mass", 2, 0.6, "family history / high-risk surveillance finding a new suspicious mass", pSurveillanceNewMass},
+		// ---- 1 post_treatment ----
+		{"post_resection_no_recurrence", 1, 3, "after Whipple / distal / total pancreatectomy for pancreatic cancer, no recurrence", pPostResectionClear},
+		{"post_resection_recurrence", 1, 2, "after resection for pancreatic cancer, local recurrence or metastases", pPostResectionRecurrence},
+		{"on_chemotherapy", 1, 3, "restaging during or after chemotherapy (FOLFIRINOX, gemcitabine/nab-paclitaxel, ...)", pOnChemo},
+		{"neoadjuvant_restaging", 1, 2, "restaging after neoadjuvant therapy before surgery", pNeoadjuvant},
+		{"radiation", 1, 1.5, "after radiation, SBRT or chemoradiation", pRadiation},
+		{"ablation", 1, 0.8, "after ablation (IRE, RFA, microwave, HIFU)", pAblation},
+		{"stent_then_treated", 1, 1.2, "biliary stent placed for a pancreatic cancer that has since been treated", pStentTreated},
+		{"treated_history_unrelated_exam", 1, 1, "CT for an unrelated complaint in a patient whose pancreatic cancer was treated", pTreatedHistoryOther},
+		{"ipmn_invasive_resected", 1, 0.5, "resected IPMN with invasive carcinoma", pIPMNInvasiveResected},
+		// ---- 0 none ----
+		{"normal_pancreas", 0, 3, "CT for another reason, normal pancreas", pNormal},
+		{"negated_cancer", 0, 3, "cancer asked about, explicitly not seen", pNegated},
+		{"acute_pancreatitis", 0, 1.5, "acute pancreatitis (interstitial, necrotising, collections)", pAcutePancreatitis},
+		{"chronic_pancreatitis", 0, 1.5, "chronic pancreatitis, groove or autoimmune pancreatitis, no mass", pChronicPancreatitis},
+		{"pseudocyst", 0, 1, "pancreatic pseudocyst or walled-off necrosis", pPseudocyst},
+		{"ipmn_benign", 0, 1.5, "IPMN or cyst without worrisome features", pIPMNBenign},
+		{"benign_variant", 0, 1, "lipomatosis, divisum, annular pancreas, fatty sparing, intrapancreatic splenule", pBenignVariant},
+		{"neuroendocrine", 0, 1.2, "pancreatic neuroendocrine tumour, untreated or resected", pNET},
+		{"metastasis_to_pancreas", 0, 1, "metastasis to the pancreas from RCC, melanoma, lung or breast", pMetsToPancreas},
+		{"lymphoma", 0, 0.6, "lymphoma involving the pancreas or peripancreatic nodes", pLymphoma},
+		{"periampullary_non_pancreatic", 0, 1.2, "ampullary, duodenal or distal bile duct carcinoma", pPeriampullary},
+		{"whipple_non_pancreatic", 0, 1.2, "Whipple or pancreatectomy for a disease that is not pancreatic cancer", pWhippleNonPDAC},
+		{"spn_serous", 0, 0.8, "solid pseudopapillary neoplasm or serous cystadenoma", pSPNSerous},
+		{"other_organ_cancer", 0, 2.5, "cancer of another organ (often treated), long findings, pancreas clear", pOtherCancer},
+		{"family_history_screening", 0, 1, "family history / genetic risk screening with no finding", pFamilyScreening},
+		{"pancreas_trauma", 0, 0.4, "pancreatic injury after trauma", pTrauma},
+	}
+}
+
+// assemble adds distractor findings and the usual extras to a report whose
+// key findings are set.
+func (g *gen) assemble(rep *report, exclude ...string) *report {
+	rep.nKey = len(rep.findings)
+	rep.findings = append(rep.findings, g.distractorFindings(g.nDistractors(), exclude...)...)
+	if rep.comparison == "" {
+		rep.comparison = g.comparisonLine()
+	}
+	return rep
+}
+
+func keys(org string, texts ...string) []finding {
+	out := make([]finding, 0, len(texts))
+	for _, t := range texts {
+		if t != "" {
+			out = append(out, finding{organ: org, text: t})
+		}
+	}
+	return out
+}
+
+// ---------------- 2 pretreatment ----------------
+
+func pNewMass(g *gen) *report {
+	s := g.site()
+	size := g.cm(1.2, 5.5)
+	kind := g.pickIntW([]float64{3, 2, 1.5})
+	f := []string{g.massSentence(s, size)}
+	f = append(f, g.ductSigns(s)...)
+	f = append(f, g.vessels(kind)...)
+	met := g.chance(0.2)
+	f = append(f, g.metastases(met)...)
+	if g.chance(0.3) {
+		f = append(f, g.nodes())
+	}
+	imp := []string{g.xf("{%s pancreatic %s mass|Pancreatic %s mass|%s %s mass in the pancreatic %s}{,| } %s %s.", size, s.en, s.en, size, g.hypo(), s.en, g.hedge(), g.pdac())}
+	if g.chance(0.5) {
+		imp = []string{g.xf("{Findings|Appearances} {are |}%s %s {of the pancreatic %s|}{| with %s}.", g.hedge(), g.pdac(), s.en, g.pick("upstream ductal dilatation", "double duct sign", "vascular involvement as above", "biliary obstruction"))}
+	}
+	if g.chance(0.6) {
+		imp = append(imp, g.resectabilityLine(kind))
+	}
+	if met {
+		imp = append(imp, g.x("{Hepatic|Liver} metastases{| as above}."))
+	}
+	if g.chance(0.4) {
+		imp = append(imp, g.x("{Recommend|Suggest} {EUS-guided biopsy|tissue sampling|EUS-FNA|multidisciplinary discussion|referral to the pancreatic MDT|surgical oncology referral}."))
+	}
+	rep := &report{
+		indication:   []string{g.indicationSuspect()},
+		technique:    []string{g.techniquePancreas()},
+		findings:     keys("pancreas", f...),
+		impression:   imp,
+		ja:           []string{fmt.Sprintf("%sに%s大の低吸収腫瘤を認める。", s.ja, g.jaMM(15, 50)), g.pick("膵癌を疑う。", "膵癌疑い。", "膵癌として矛盾しない。", "膵管癌を第一に考える。"), "上流の主膵管拡張を伴う。"},
+		jaImpression: []string{g.pick("膵癌疑い。", s.ja+"癌疑い。", s.ja+"膵癌を疑う。", "膵癌の可能性が高い。")},
+	}
+	if met {
+		rep.jaImpression = append(rep.jaImpression, "多発肝転移。")
+	}
+	return g.assemble(rep, "pancreas", "biliary")
+}
+
+func pKnownStaging(g *gen) *report {
+	s := g.site()
+	kind := g.pickIntW([]float64{3, 2.5, 2})
+	op, _ := g.surgery(s)
+	how := g.pick("EUS-FNA", "EUS-guided biopsy", "EUS-FNB", "percutaneous biopsy", "ERCP brushings", "biopsy")
+	ind := g.pick(
+		g.xf("{Biopsy-proven|Newly diagnosed|Recently diagnosed|Histologically confirmed} %s{| ({%s|%s} %s)}{, treatment-naive|, treatment naive|, not yet treated|}. {Staging|Pre-operative staging|Assess resectability|Resectability assessment|Staging prior to treatment planning|Staging before MDT}.", g.pdacAt(s), how, how, g.monthsAgo()),
+		g.xf("%s with %s {diagnosed on|confirmed by} %s{| last week}. {Surgical planning|Pre-op planning|For surgical consultation|Assess candidacy for %s|Staging}.", g.age(), g.pdacAt(s), how, op),
+		g.xf("Known %s, {awaiting|scheduled for|planned for|referred for} {surgery|%s|neoadjuvant chemotherapy|neoadjuvant FOLFIRINOX|oncology review|first cycle of chemotherapy|MDT discussion}. {Baseline|Staging|Pretreatment baseline} CT.", g.pdacAt(s), op),
+		g.xf("Pancreatic %s adenocarcinoma on {EUS biopsy|cytology}, {no prior treatment|treatment-naive|untreated}. Baseline {staging|imaging} {before|prior to} {neoadjuvant therapy|surgery|chemotherapy}.", s.en),
+	)
+	f := []string{g.xf("{Known|Biopsy-proven|The known} {%s|pancreatic %s mass} {is again seen|measuring|measures|is redemonstrated, measuring} %s{| as a %s mass}.", g.pdacAt(s), s.en, g.cm(1.5, 5), g.hypo())}
+	f = append(f, g.ductSigns(s)...)
+	f = append(f, g.vessels(kind)...)
+	met := kind == locallyAdvanced && g.chance(0.3)
+	f = append(f, g.metastases(met)...)
+	if g.chance(0.3) {
+		f = append(f, g.x("{A plastic|A metal|A} biliary stent is in place{| with expected pneumobilia}."))
+	}
+	imp := []string{g.xf("{Known|Biopsy-proven|Untreated|Treatment-naive} %s{| measuring %s}{,|:|.} %s", g.pdacAt(s), g.cm(1.5, 5), g.resectabilityLine(kind))}
+	if met {
+		imp = append(imp, g.x("{Hepatic metastases|Metastatic disease to the liver}; {stage IV|M1 disease}."))
+	} else {
+		imp = append(imp, g.x("{No distant metastases|No evidence of metastatic disease|No hepatic or peritoneal metastases}."))
+	}
+	if g.chance(0.3) {
+		imp = append(imp, g.x("{For MDT discussion|Findings to be discussed at the pancreatic tumour board|Candidate for {upfront resection|neoadjuvant therapy} per MDT}."))
+	}
+	rep := &report{
+		indication:   []string{ind},
+		technique:    []string{g.techniquePancreas()},
+		findings:     keys("pancreas", f...),
+		impression:   imp,
+		ja:           []string{s.ja + "癌（生検で確認済み、未治療）。", "術前病期診断。", "治療前。"},
+		jaImpression: []string{g.pick("未治療の膵癌。", s.ja+"癌、治療前の病期診断。", "膵癌（生検確定）、切除可能性評価。")},
+		jaIndication: "膵癌（未治療）、術前精査。",
+	}
+	return g.assemble(rep, "pancreas", "biliary")
+}
+
+func pStentOnly(g *gen) *report {
+	s := g.headSite()
+	size := g.cm(1.5, 4.5)
+	when := g.pick("2 days ago", "yesterday", "last week", "3 days ago", "on admission", "recently", fmt.Sprintf("on %s", g.date()))
+	stent := g.pick("plastic biliary stent", "covered metal biliary stent", "self-expanding metal stent", "CBD stent", "biliary stent", "uncovered metallic biliary stent", "10 Fr plastic stent", "percutaneous biliary drain")
+	ind := g.xf("{Painless jaundice|Obstructive jaundice|Jaundice} {with|and} {pancreatic head mass on ultrasound|dilated ducts|biliary obstruction}{|, ERCP with %s %s|; status post ERCP and %s placement %s}.", stent, when, stent, when)
+	f := []string{
+		g.xf("{A|The} %s is {in place|in satisfactory position|seen} {extending from the common hepatic duct into the duodenum|traversing the distal common bile duct|across the ampulla}{| with pneumobilia| with decompression of the biliary tree}.", stent),
+		g.massSentence(s, size),
+	}
+	f = append(f, g.ductSigns(s)...)
+	f = append(f, g.vessels(g.pickIntW([]float64{3, 2, 1}))...)
+	f = append(f, g.metastases(false)...)
+	imp := []string{g.xf("Pancreatic %s mass {measuring %s |}%s %s.", s.en, size, g.hedge(), g.pdac()), g.x("{Biliary stent in satisfactory position|Biliary stent in place with decompression of the biliary tree|Satisfactory stent position}.")}
+	if g.chance(0.3) {
+		imp = append(imp, g.x("{Tissue diagnosis recommended|Recommend EUS-guided biopsy|Refer to pancreatic MDT}."))
+	}
+	rep := &report{
+		indication:   []string{ind},
+		technique:    []string{g.techniquePancreas()},
+		findings:     keys("pancreas", f...),
+		impression:   imp,
+		ja:           []string{"胆管ステント留置後。", s.ja + "に腫瘤を認め、膵癌を疑う。"},
+		jaImpression: []string{"膵頭部癌疑い、胆管ステント留置後（未治療）。"},
+	}
+	return g.assemble(rep, "pancreas", "biliary")
+}
+
+func pCannotExclude(g *gen) *report {
+	s := g.site()
+	size := g.cm(1.2, 4)
+	f := []string{g.massSentence(s, size)}
+	f = append(f, g.ductSigns(s)...)
+	imp := []string{g.pick(
+		g.xf("Pancreatic %s mass with upstream ductal dilatation; %s cannot be excluded and is the {leading|primary|main} {concern|consideration}.", s.en, g.pdac()),
+		g.xf("%s pancreatic %s lesion. {Pancreatic adenocarcinoma|Malignancy (pancreatic adenocarcinoma)} cannot be excluded and {is favoured|is the main differential|is the leading differential diagnosis}; focal pancreatitis is less likely.", size, s.en),
+		g.xf("Cannot exclude %s, which is the leading diagnosis given the {abrupt duct cut-off|double duct sign|upstream atrophy}. Tissue sampling recommended.", g.pdac()),
+	)}
+	rep := &report{
+		indication: []string{g.indicationSuspect()},
+		technique:  []string{g.techniquePancreas()},
+		findings:   keys("pancreas", f...),
+		impression: imp,
+		ja:         []string{"膵癌を否定できず、第一に考える。"},
+	}
+	return g.assemble(rep, "pancreas")
+}
+
+func pPancreatitisThenMass(g *gen) *report {
+	s := g.site()
+	size := g.cm(1.5, 4.5)
+	hx := g.pick("history of pancreatitis", "history of alcohol-related chronic pancreatitis", "prior episodes of acute pancreatitis", "known chronic pancreatitis", "gallstone pancreatitis "+g.monthsAgo(), "recurrent acute pancreatitis")
+	ind := g.xf("{%s with |}%s, now {weight loss|new jaundice|worsening pain and weight loss|rising CA 19-9}.", g.age(), hx)
+	f := []string{}
+	if g.chance(0.6) {
+		f = append(f, g.x("{Coarse parenchymal calcifications|Scattered pancreatic calcifications|Atrophy of the gland with calcifications} in keeping with {known |}chronic pancreatitis."))
+	}
+	f = append(f, g.xf("{New|Interval development of a|There is a new} %s %s in the pancreatic %s measuring %s{, not present on the prior study|, distinct from the calcified parenchyma|}.", g.hypo(), g.massWord(), s.en, size))
+	f = append(f, g.ductSigns(s)...)
+	imp := []string{g.xf("{New|Interval} %s pancreatic %s mass {on a background of|in a patient with} {chronic pancreatitis|prior pancreatitis}, %s %s{| rather than an inflammatory mass}.", size, s.en, g.pick("suspicious for", "highly suspicious for", "concerning for", "most consistent with", "compatible with"), g.pdac())}
+	rep := &report{
+		indication:   []string{ind},
+		technique:    []string{g.techniquePancreas()},
+		findings:     keys("pancreas", f...),
+		impression:   imp,
+		comparison:   g.xf("CT abdomen %s.", g.date()),
+		ja:           []string{"慢性膵炎の既往あり。", s.ja + "に新たな腫瘤を認め、膵癌を疑う。"},
+		jaImpression: []string{"慢性膵炎を背景とした膵癌疑い。"},
+	}
+	return g.assemble(rep, "pancreas")
+}
+
+func pIPMNInvasive(g *gen) *report {
+	s := g.site()
+	f := []string{
+		g.xf("{Known|A} {branch-duct|mixed-type|main-duct} IPMN in the pancreatic %s {now measures|measures} %s{|, enlarged from %s}.", s.en, g.cm(2.5, 5), g.cm(1.5, 2.4)),
+		g.xf("{There is a new|An} enhancing {solid component|mural nodule|soft tissue mass} {of|measuring} %s {within|arising from} the cyst{| with main duct dilatation to %s}.", g.mm(6, 25), g.mm(7, 14)),
+	}
+	imp := []string{g.pick(
+		g.xf("IPMN with {enhancing solid component|enhancing mural nodule and main duct dilatation}, {%s} invasive carcinoma.", g.pick("concerning for", "highly suspicious for", "consistent with", "suspicious for")),
+		g.xf("{Invasive carcinoma arising in an IPMN|IPMN-associated invasive adenocarcinoma|Invasive adenocarcinoma arising from IPMN} {(biopsy-proven)|is likely|is suspected|, untreated}{|. Refer for surgical evaluation}."),
+	)}
+	rep := &report{
+		indication: []string{g.xf("{Follow-up|Surveillance|Interval follow-up} of {known |}IPMN{|. {Weight loss|New jaundice|Rising CA 19-9}}.")},
+		technique:  []string{g.techniquePancreas()},
+		findings:   keys("pancreas", f...),
+		impression: imp,
+		ja:         []string{"IPMN内に造影される充実成分を認め、浸潤癌を疑う。"},
+	}
+	return g.assemble(rep, "pancreas")
+}
+
+// otherCancerHx is a treated cancer of another organ (never the pancreas).
+func (g *gen) otherCancerHx() string {
+	return g.pick(
+		g.pf("breast cancer {treated with lumpectomy and radiotherapy|s/p mastectomy and adjuvant chemotherapy|on tamoxifen} %s", g.monthsAgo()),
+		"prostate cancer s/p radical prostatectomy",
+		"colon cancer s/p right hemicolectomy "+g.monthsAgo(),
+		"rectal cancer treated with chemoradiation and low anterior resection",
+		"bladder cancer s/p cystectomy",
+		"melanoma of the back excised "+g.monthsAgo(),
+		"thyroid cancer s/p thyroidectomy",
+		"endometrial cancer s/p hysterectomy",
+		"lung cancer s/p right upper lobectomy",
+		"Hodgkin lymphoma treated with chemotherapy in remission",
+	)
+}
+
+func pOtherCancerThenPDAC(g *gen) *report {
+	s := g.site()
+	size := g.cm(1.5, 4.5)
+	hx := g.otherCancerHx()
+	f := []string{g.massSentence(s, size)}
+	f = append(f, g.ductSigns(s)...)
+	f = append(f, g.metastases(false)...)
+	imp := []string{g.xf("{New|Interval development of a} %s pancreatic %s mass %s {a new primary |primary |}%s{| rather than metastatic disease| (the appearance is not typical of metastasis from the known primary)}.", size, s.en, g.pick("most consistent with", "concerning for", "suspicious for", "favoured to represent", "likely representing"), g.pdac()),
+		g.x("No evidence of recurrence of the {known|treated} {primary|malignancy}."),
+	}
+	rep := &report{
+		indication: []string{g.xf("{History of|Hx|Known} %s. {Surveillance|Restaging|Follow-up|Routine follow-up|New abdominal pain}.", hx)},
+		technique:  []string{g.techniqueRoutine()},
+		findings:   keys("pancreas", f...),
+		impression: imp,
+		ja:         []string{s.ja + "に新たな腫瘤あり、原発性膵癌を疑う。"},
+	}
+	return g.assemble(rep, "pancreas")
+}
+
+func pMetastaticAtDx(g *gen) *report {
+	s := g.site()
+	f := []string{g.massSentence(s, g.cm(2, 6))}
+	f = append(f, g.ductSigns(s)...)
+	f = append(f, g.vessels(locallyAdvanced)...)
+	f = append(f, g.metastases(true)...)
+	ind := g.pick(
+		g.x("{Weight loss, jaundice and liver lesions on ultrasound|Liver lesions on ultrasound, unknown primary|Abdominal pain, CA 19-9 {elevated|over 1000}}."),
+		g.x("Liver biopsy showing adenocarcinoma {of pancreaticobiliary origin|consistent with pancreatic primary}. {Staging before starting chemotherapy|Baseline prior to first-line chemotherapy|Treatment-naive; baseline}."),
+	)
+	imp := []string{g.xf("%s %s with {hepatic|liver} metastases{| and peritoneal disease}.", capFirst(g.pick("", "newly diagnosed ", "untreated ")+g.pick("metastatic ", "")), g.pdacAt(s)),
+		g.x("{Stage IV disease|M1 disease|Widespread metastatic disease}{| — baseline for treatment planning}.")}
+	if g.chance(0.5) {
+		imp[0] = g.xf("Pancreatic %s mass with {multiple|} liver lesions, %s metastatic %s.", s.en, g.pick("consistent with", "compatible with", "highly suspicious for", "in keeping with"), g.pdac())
+	}
+	rep := &report{
+		indication:   []string{ind},
+		technique:    []string{g.techniquePancreas()},
+		findings:     keys("pancreas", f...),
+		impression:   imp,
+		ja:           []string{"膵癌、多発肝転移を伴う。", "未治療。"},
+		jaImpression: []string{"多発肝転移を伴う膵癌（治療前）。"},
+	}
+	return g.assemble(rep, "pancreas", "liver")
+}
+
+func pIncidentalMass(g *gen) *report {
+	s := g.site()
+	size := g.cm(1.0, 3.2)
+	ind := g.pick(
+		g.x("{Right lower quadrant pain, ? appendicitis|Left flank pain, ? renal colic|Haematuria|Fever, ? source|Fall, trauma|Follow-up of renal cyst|Suspected diverticulitis}."),
+		g.xf("%s {with|} {abdominal pain|flank pain|constipation|urinary tract infection}.", g.age()),
+	)
+	f := []string{g.xf("{Incidental note is made of a|Incidentally, there is a|Also noted is a} %s %s in the pancreatic %s measuring %s{| with mild upstream ductal dilatation| with abrupt cut-off of the pancreatic duct}.", g.hypo(), g.massWord(), s.en, size)}
+	imp := []string{
+		g.xf("{Incidental|Incidentally detected} %s pancreatic %s {mass|lesion}, %s %s. {Dedicated pancreas protocol CT or MRI and|Recommend} {EUS with biopsy|tissue sampling|urgent referral} {recommended|}.", size, s.en, g.hedge(), g.pdac()),
+	}
+	if g.chance(0.6) {
+		imp = append([]string{g.x("{No acute appendicitis|No renal calculus or hydronephrosis|No acute intra-abdominal abnormality to explain the symptoms|No diverticulitis}.")}, imp...)
+	}
+	rep := &report{
+		indication: []string{ind},
+		technique:  []string{g.techniqueRoutine()},
+		findings:   keys("pancreas", f...),
+		impression: imp,
+		ja:         []string{"偶発的に" + s.ja + "に低吸収腫瘤を認め、膵癌を疑う。"},
+	}
+	return g.assemble(rep, "pancreas")
+}
+
+func pSurveillanceNewMass(g *gen) *report {
+	s := g.site()
+	size := g.cm(1, 2.8)
+	ind := g.xf("{High-risk surveillance|Pancreatic cancer screening|Annual surveillance}: {family history of pancreatic cancer|BRCA2 carrier|Peutz-Jeghers syndrome|CDKN2A mutation|two first-degree relatives with pancreatic cancer}.")
+	f := []string{g.xf("{New|Interval development of a} %s %s in the pancreatic %s measuring %s, not present on the prior surveillance study.", g.hypo(), g.massWord(), s.en, size)}
+	f = append(f, g.ductSigns(s)...)
+	imp := []string{g.xf("New %s pancreatic %s lesion in a high-risk patient, %s %s.", size, s.en, g.hedge(), g.pdac())}
+	rep := &report{
+		indication: []string{ind},
+		technique:  []string{g.techniquePancreas()},
+		findings:   keys("pancreas", f...),
+		impression: imp,
+		ja:         []string{"膵癌の家族歴あり。", s.ja + "に新たな腫瘤を認め、膵癌を疑う。"},
+	}
+	return g.assemble(rep, "pancreas")
+}
+
+// ---------------- 1 post_treatment ----------------
+
+func pPostResectionClear(g *gen) *report {
+	s := g.site()
+	op, opJA := g.surgery(s)
+	when := g.monthsAgo()
+	adj := g.pick("", "", " and adjuvant "+g.chemo(), " followed by adjuvant chemotherapy", " and adjuvant gemcitabine/capecitabine")
+	ind := g.xf("{History of|Hx of|} %s {status post|s/p|treated with|post} %s %s%s. {Surveillance|Routine surveillance|Follow-up|Restaging|Post-operative follow-up|Rising CA 19-9? recurrence}.", g.pdacAt(s), op, when, adj)
+	f := []string{g.postWhippleAnatomy(s), g.remnant(true), g.metastases(false)[0]}
+	imp := []string{g.xf("{Status post|Post} %s for %s{| with %s} {without evidence of|with no evidence of|no CT evidence of} {local recurrence or metastatic disease|recurrent or metastatic disease|recurrence}.", op, g.pdac(), g.pick("expected postoperative changes", "stable postsurgical appearance"))}
+	if g.chance(0.4) {
+		imp = []string{g.x("{No evidence of recurrent disease|No evidence of local recurrence or metastases|Stable postoperative appearance without recurrence}."), g.xf("{Status post|Post} %s for pancreatic cancer.", op)}
+	}
+	rep := &report{
+		indication:   []string{ind},
+		technique:    []string{g.techniqueRoutine()},
+		findings:     keys("pancreas", f...),
+		impression:   imp,
+		ja:           []string{"膵癌" + opJA + "後。", "明らかな再発所見なし。"},
+		jaImpression: []string{"膵癌術後、再発・転移なし。"},
+		jaIndication: "膵癌術後の経過観察。",
+	}
+	return g.assemble(rep, "pancreas", "biliary")
+}
+
+func pPostResectionRecurrence(g *gen) *report {
+	s := g.site()
+	op, opJA := g.surgery(s)
+	ind := g.xf("{%s |}{s/p|status post|post} %s for %s %s. {Rising CA 19-9|New abdominal pain|Restaging|Surveillance}.", g.age(), op, g.pdacAt(s), g.monthsAgo())
+	f := []string{g.postWhippleAnatomy(s)}
+	liver := g.chance(0.5)
+	local := !liver || g.chance(0.5)
+	if local {
+		f = append(f, g.remnant(false))
+	}
+	if liver {
+		f = append(f, g.metastases(true)...)
+	}
+	imp := []string{}
+	if local {
+		imp = append(imp, g.xf("{Local recurrence|Findings consistent with local recurrence|Recurrent tumour} {in the surgical bed|along the SMA|at the resection margin} {after|following|in this patient status post} %s for pancreatic {adenocarcinoma|cancer}.", op))
+	}
+	if liver {
+		imp = append(imp, g.x("{New hepatic metastases|New liver metastases|Metastatic recurrence to the liver}{| since the prior study}."))
+	}
+	rep := &report{
+		indication:   []string{ind},
+		technique:    []string{g.techniqueRoutine()},
+		findings:     keys("pancreas", f...),
+		impression:   imp,
+		ja:           []string{"膵癌" + opJA + "後。", g.pick("局所再発を疑う。", "肝転移再発。")},
+		jaImpression: []string{"膵癌術後再発。"},
+	}
+	return g.assemble(rep, "pancreas", "liver")
+}
+
+func pOnChemo(g *gen) *report {
+	s := g.site()
+	rx := g.chemo()
+	cyc := g.cycles()
+	ind := g.xf("{%s|Locally advanced %s|Metastatic %s|Unresectable %s} {on|receiving|currently on|after %s cycles of|having completed %s cycles of|undergoing} %s{| (cycle %s)}. {Restaging|Response assessment|Interval restaging|Assess response|Re-evaluation}.",
+		g.pdacAt(s), g.pdac(), g.pdac(), g.pdac(), cyc, cyc, rx, cyc)
+	resp := g.between(0, 3)
+	f := []string{}
+	switch resp {
+	case 0:
+		f = append(f, g.xf("The {known|primary} pancreatic %s {mass|tumor} has decreased in size, now %s (previously %s).", s.en, g.cm(1, 2.4), g.cm(2.5, 4.5)))
+	case 1:
+		f = append(f, g.xf("The pancreatic %s {mass|tumor} is {stable|unchanged} at %s.", s.en, g.cm(2, 4.5)))
+	case 2:
+		f = append(f, g.xf("The pancreatic %s {mass|tumor} has increased, now %s (previously %s).", s.en, g.cm(3.5, 6), g.cm(2, 3.4)))
+	default:
+		f = append(f, g.xf("{Ill-defined soft tissue|Residual hypoattenuation} at the site of the {known|treated} pancreatic %s tumor, {decreased|smaller} compared with the {pre-treatment|baseline} study.", s.en))
+	}
+	liver := g.chance(0.5)
+	if liver {
+		f = append(f, g.xf("{Hepatic|Liver} metastases {are smaller|have decreased|are stable|have increased in size and number}, the largest {now |}%s.", g.cm(0.8, 3)))
+	}
+	imp := []string{g.xf("{%s|Pancreatic %s cancer} {on|during|after} %s: %s.", capFirst(g.pdac()), s.en, rx,
+		[]string{"partial response", "stable disease", "progressive disease", "treatment response with decreased primary tumour"}[resp])}
+	if g.chance(0.3) {
+		imp = []string{g.xf("{Partial treatment response|Interval response|Stable disease|Disease progression} {after|on|following} {chemotherapy|%s} for %s.", rx, g.pdac())}
+	}
+	rep := &report{
+		indication:   []string{ind},
+		technique:    []string{g.techniquePancreas()},
+		findings:     keys("pancreas", f...),
+		impression:   imp,
+		ja:           []string{"膵癌に対し化学療法中（" + rx + "）。", g.pick("縮小傾向。", "著変なし。", "増大傾向。")},
+		jaImpression: []string{"膵癌、化学療法後の効果判定。"},
+		jaIndication: "膵癌化学療法中、効果判定。",
+	}
+	if liver {
+		return g.assemble(rep, "pancreas", "liver")
+	}
+	return g.assemble(rep, "pancreas")
+}
+
+func pNeoadjuvant(g *gen) *report {
+	s := g.site()
+	rx := g.pick(g.chemo(), g.chemo()+" followed by chemoradiation", "FOLFIRINOX and SBRT", "gemcitabine-based chemoradiation", "total neoadjuvant therapy")
+	ind := g.xf("{Borderline resectable|Locally advanced|Resectable|} %s {s/p|status post|after|following|having completed} {neoadjuvant|preoperative|induction} %s{| x %s cycles}. {Restaging prior to surgery|Pre-operative restaging|Assess resectability after neoadjuvant therapy|Restaging before Whipple}.", g.pdacAt(s), rx, g.cycles())
+	f := []string{
+		g.xf("The pancreatic %s {mass|tumor} {is less conspicuous|has decreased in size|is smaller}, now %s{| versus %s pre-treatment}.", s.en, g.cm(0.8, 2.5), g.cm(2.5, 4.5)),
+		g.x("{Soft tissue contact with the SMV is less extensive|Persistent perivascular soft tissue around the SMA, which may represent post-treatment fibrosis or residual tumour|The fat plane around the SMA has improved}."),
+	}
+	f = append(f, g.metastases(false)...)
+	imp := []string{g.xf("{Treatment response|Interval decrease in size|Partial response} of pancreatic %s {adenocarcinoma|cancer} {after|following} neoadjuvant therapy{|; no new metastatic disease}.", s.en),
+		g.x("{Post-treatment changes limit assessment of vascular involvement|Candidate for resection per MDT|Residual tumour versus fibrosis along the SMV}.")}
+	rep := &report{
+		indication:   []string{ind},
+		technique:    []string{g.techniquePancreas()},
+		findings:     keys("pancreas", f...),
+		impression:   imp,
+		ja:           []string{"術前化学療法後の再評価。", "腫瘍は縮小。"},
+		jaImpression: []string{"膵癌、術前治療後の効果判定：部分奏効。"},
+		jaIndication: "膵癌、術前化学療法後。",
+	}
+	return g.assemble(rep, "pancreas")
+}
+
+func pRadiation(g *gen) *report {
+	s := g.site()
+	rx := g.pick("SBRT", "stereotactic body radiation therapy", "chemoradiation with capecitabine", "chemoradiotherapy", "concurrent chemoradiation with 5-FU", "radiotherapy (50.4 Gy)", "IMRT", "proton therapy", "radiation therapy", "chemoradiation")
+	ind := g.xf("{%s |}%s {s/p|status post|treated with|after|completed} %s %s{| and %s}. {Restaging|Follow-up|Response assessment}.", g.age(), g.pdacAt(s), rx, g.monthsAgo(), g.chemo())
+	f := []string{
+		g.xf("{Post-radiation|Post-treatment|Radiation-related} changes {in the pancreatic %s|around the treated tumor|in the radiation field} with {decreased|stable|ill-defined} soft tissue {measuring|of} %s.", s.en, g.cm(1, 3)),
+		g.x("{Fiducial markers are in place|Fiducial markers are noted in the pancreas|Mild thickening of the adjacent duodenum in the radiation field}."),
+	}
+	f = append(f, g.metastases(g.chance(0.2))...)
+	imp := []string{g.xf("{Treated|Irradiated} pancreatic %s {adenocarcinoma|cancer} {after|following|s/p} %s: {stable|decreased|no progressive} {local disease|residual soft tissue}{| without new metastases}.", s.en, rx)}
+	rep := &report{
+		indication:   []string{ind},
+		technique:    []string{g.techniqueRoutine()},
+		findings:     keys("pancreas", f...),
+		impression:   imp,
+		ja:           []string{"膵癌、放射線治療後。"},
+		jaImpression: []string{"膵癌、化学放射線療法後の変化。"},
+	}
+	return g.assemble(rep, "pancreas")
+}
+
+func pAblation(g *gen) *report {
+	s := g.site()
+	rx := g.pick("irreversible electroporation (IRE)", "IRE", "radiofrequency ablation", "EUS-guided radiofrequency ablation", "microwave ablation", "HIFU ablation", "NanoKnife IRE")
+	ind := g.xf("Locally advanced %s {s/p|status post|treated with|post} %s %s{| after induction %s}. {Follow-up|Post-ablation follow-up|Assess ablation zone}.", g.pdacAt(s), rx, g.monthsAgo(), g.chemo())
+	f := []string{g.xf("{Ablation zone|Post-ablation zone|Treatment zone} in the pancreatic %s measuring %s {without nodular enhancement|with a thin rim of enhancement|with new nodular enhancement at its margin}.", s.en, g.cm(2, 4.5))}
+	f = append(f, g.metastases(false)...)
+	imp := []string{g.xf("{Expected post-ablation appearance|Post-ablation changes|Evolving ablation zone} {after|following} %s of pancreatic %s {adenocarcinoma|cancer}{| with no evidence of residual or recurrent disease| with marginal nodular enhancement suspicious for residual tumour}.", rx, s.en)}
+	rep := &report{
+		indication: []string{ind},
+		technique:  []string{g.techniquePancreas()},
+		findings:   keys("pancreas", f...),
+		impression: imp,
+		ja:         []string{"膵癌、焼灼療法後。"},
+	}
+	return g.assemble(rep, "pancreas")
+}
+
+func pStentTreated(g *gen) *report {
+	s := g.headSite()
+	rx := g.pick(g.chemo(), "chemoradiation", "SBRT", g.chemo()+" and SBRT", "neoadjuvant FOLFIRINOX")
+	ind := g.xf("%s {s/p|status post|with} {biliary stent placement|metal biliary stent|ERCP and stenting} {for obstructive jaundice|at diagnosis|%s}, {subsequently treated with|now on|after %s cycles of|completed} %s. {Restaging|Stent check and restaging|Assess response}.", g.pdacAt(s), g.monthsAgo(), g.cycles(), rx)
+	f := []string{
+		g.x("{Biliary stent|Metallic biliary stent|The CBD stent} in {satisfactory|expected} position with pneumobilia{| and no biliary dilatation}."),
+		g.xf("The {treated |}pancreatic %s {mass|tumor} measures %s, {decreased|stable|slightly smaller} compared with the pre-treatment study.", s.en, g.cm(1.5, 3.5)),
+	}
+	f = append(f, g.metastases(false)...)
+	imp := []string{g.xf("{Pancreatic head cancer|%s} {after|on|following} %s: {stable disease|partial response|decrease in size of the primary tumour}.", capFirst(g.pdac()), rx), g.x("{Biliary stent in satisfactory position|Stent patent}.")}
+	rep := &report{
+		indication:   []string{ind},
+		technique:    []string{g.techniquePancreas()},
+		findings:     keys("pancreas", f...),
+		impression:   imp,
+		ja:           []string{"胆管ステント留置後、膵癌に対し化学療法施行後。"},
+		jaImpression: []string{"膵癌治療後、ステント位置良好。"},
+	}
+	return g.assemble(rep, "pancreas", "biliary")
+}
+
+func pTreatedHistoryOther(g *gen) *report {
+	s := g.site()
+	op, _ := g.surgery(s)
+	tx := g.pick("s/p "+op, "status post "+op+" and adjuvant chemotherapy", "treated with "+g.chemo(), "treated with chemoradiation", "s/p "+op+" "+g.monthsAgo(), "post resection and adjuvant "+g.chemo())
+	ind := g.xf("{%s. |}{Left flank pain, ? stone|Right lower quadrant pain|Fever and cough|Fall|Haematuria|Abdominal distension|Diarrhoea}. {History of|PMH:|Background:|Hx} %s %s.", g.age(), g.pdac(), tx)
+	var f []string
+	if op != "" && g.chance(0.6) && tx[0] == 's' {
+		f = append(f, g.postWhippleAnatomy(s))
+	}
+	f = append(f, g.x("{No evidence of recurrent pancreatic cancer|No mass in the pancreatic bed|Stable post-treatment appearance of the pancreas}."))
+	main := g.pick(
+		g.xf("{A|An obstructing} %s {right|left} {proximal|distal|mid} ureteric calculus with {mild|moderate} hydronephrosis.", g.mm(3, 9)),
+		g.x("{Uncomplicated sigmoid diverticulitis|Acute appendicitis without perforation|Small bowel obstruction due to adhesions|Right lower lobe pneumonia}."),
+	)
+	f = append(f, main)
+	imp := []string{main, g.xf("{History of|Known} {treated |}%s %s; no evidence of recurrence.", g.pdac(), tx)}
+	rep := &report{
+		indication: []string{ind},
+		technique:  []string{g.techniqueRoutine()},
+		findings:   keys("", f...),
+		impression: imp,
+		ja:         []string{"膵癌治療後。"},
+	}
+	return g.assemble(rep, "pancreas", "kidneys", "bowel")
+}
+
+func pIPMNInvasiveResected(g *gen) *report {
+	s := g.site()
+	op, _ := g.surgery(s)
+	ind := g.xf("{s/p|Status post} %s {for|} {IPMN with invasive carcinoma|invasive adenocarcinoma arising in IPMN|IPMN-associated invasive carcinoma} %s. Surveillance.", op, g.monthsAgo())
+	f := []string{g.postWhippleAnatomy(s), g.remnant(g.chance(0.75))}
+	imp := []string{g.xf("{Status post|Post} %s for invasive carcinoma arising in IPMN{| without evidence of recurrence| — see above}.", op)}
+	rep := &report{indication: []string{ind}, technique: []string{g.techniqueRoutine()}, findings: keys("pancreas", f...), impression: imp,
+		ja: []string{"IPMN由来浸潤癌の術後。"}}
+	return g.assemble(rep, "pancreas")
+}

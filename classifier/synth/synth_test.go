@@ -1,0 +1,391 @@
+package synth
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"reflect"
+	"regexp"
+	"strings"
+	"testing"
+	"unicode"
+
+	"github.com/radflag/radflag/classifier/dataset"
+)
+
+func TestGenerateDeterministic(t *testing.T) {
+	for _, task := range []string{TaskPancreas, TaskIRProcedure} {
+		a, err := Generate(task, 300, 42)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := Generate(task, 300, 42)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(a, b) {
+			t.Fatalf("%s: same seed gave different corpora", task)
+		}
+		c, err := Generate(task, 300, 43)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if reflect.DeepEqual(a, c) {
+			t.Fatalf("%s: different seeds gave the same corpus", task)
+		}
+	}
+}
+
+func TestGenerateLabelsIDsBalance(t *testing.T) {
+	tests := []struct {
+		task   string
+		n      int
+		labels []int
+	}{
+		{TaskPancreas, 901, []int{0, 1, 2}},
+		{TaskIRProcedure, 802, []int{1, 2, 3, 4}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.task, func(t *testing.T) {
+			exs, err := Generate(tc.task, tc.n, 7)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(exs) != tc.n {
+				t.Fatalf("got %d examples, want %d", len(exs), tc.n)
+			}
+			if err := Validate(tc.task, exs); err != nil {
+				t.Fatal(err)
+			}
+			counts := map[int]int{}
+			ids := map[string]bool{}
+			idRe := regexp.MustCompile(`^synth-` + tc.task + `-\d{6}$`)
+			for _, e := range exs {
+				counts[e.Label]++
+				if !idRe.MatchString(e.ID) || ids[e.ID] {
+					t.Fatalf("bad or repeated id %q", e.ID)
+				}
+				ids[e.ID] = true
+			}
+			if exs[123].ID != fmt.Sprintf("synth-%s-000123", tc.task) {
+				t.Errorf("id 123 = %q", exs[123].ID)
+			}
+			per := tc.n / len(tc.labels)
+			for _, l := range tc.labels {
+				if c := counts[l]; c < per || c > per+1 {
+					t.Errorf("label %d: %d examples, want %d or %d (counts %v)", l, c, per, per+1, counts)
+				}
+			}
+		})
+	}
+}
+
+func TestGenerateWeighted(t *testing.T) {
+	exs, err := GenerateConfig(Config{Task: TaskPancreas, N: 400, Seed: 1, Balance: BalanceWeighted})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Validate(TaskPancreas, exs); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestGenerateBadInput(t *testing.T) {
+	tests := []struct {
+		name string
+		cfg  Config
+		want string
+	}{
+		{"unknown task", Config{Task: "liver", N: 10}, "unknown task"},
+		{"zero n", Config{Task: TaskPancreas, N: 0}, "between 1 and"},
+		{"negative n", Config{Task: TaskPancreas, N: -5}, "between 1 and"},
+		{"huge n", Config{Task: TaskPancreas, N: MaxN + 1}, "between 1 and"},
+		{"bad balance", Config{Task: TaskPancreas, N: 10, Balance: "skewed"}, "unknown balance"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := GenerateConfig(tc.cfg)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want it to contain %q", err, tc.want)
+			}
+		})
+	}
+	if _, err := GenerateCase(TaskPancreas, "no_such_case", 1, 1, true); err == nil {
+		t.Fatal("unknown case type accepted")
+	}
+}
+
+// Cues, checked on noise-free text, that follow the guide independently of
+// the generator's own bookkeeping.
+var (
+	// A pancreatic cancer stated as present or leading (labels 1 or 2 only).
+	positivePDAC = regexp.MustCompile(`(?i)(suspicious for|concerning for|worrisome for|consistent with|compatible with|in keeping with|likely|probable|representing|suggestive of|characteristic of|typical of|diagnostic of|favou?red to represent|biopsy-proven|newly diagnosed|known|untreated|treatment-naive)\s+(a |an |the |primary |metastatic |new )*(pancreatic (ductal )?(adeno)?carcinoma|PDAC|pancreatic cancer|adenocarcinoma of the pancreas|pancreatic (head|body|tail|neck|uncinate process) (adenocarcinoma|cancer|carcinoma))|膵癌疑い|膵癌を疑う`)
+	// Treatment of the pancreatic cancer itself (label 1 only).
+	treatedPDAC = regexp.MustCompile(`(?i)(whipple|pancreaticoduodenectomy|pancreatectomy|folfirinox|chemotherapy|chemoradiation|radiation|sbrt|ablation)[^.。]{0,40}(for|of) (pancreatic (ductal )?(adeno)?carcinoma|PDAC|pancreatic cancer)`)
+	// Any treatment word the guide lists (a label-1 text must have one).
+	treatmentCue = regexp.MustCompile(`(?i)whipple|pancreaticoduodenectomy|pancreatectomy|pancreatosplenectomy|\bPPPD\b|\bRAMPS\b|folfirinox|nalirifox|gemcitabine|nab-paclitaxel|abraxane|\bS-1\b|nal-IRI|chemotherapy|chemoradiation|chemoradiotherapy|radiation|radiotherapy|\bSBRT\b|\bIMRT\b|\bproton\b|ablation|electroporation|\bIRE\b|neoadjuvant|術後|化学療法|放射線|焼灼`)
+	// Treatment already given with a pancreas-specific word (never in label 2).
+	doneTreatment = regexp.MustCompile(`(?i)\b(s/p|status post|post|after|following|underwent|completed|treated with|on|receiving|undergoing)\s+(\S+\s+){0,3}?(whipple|pancreaticoduodenectomy|pancreatectomy|folfirinox|nab-paclitaxel|gemcitabine|nalirifox|electroporation|neoadjuvant)`)
+	stentCue      = regexp.MustCompile(`(?i)stent|biliary drain`)
+	negationCue   = regexp.MustCompile(`(?i)\bno\b|not (seen|identified|demonstrated|confirmed)|negative|膵.*なし`)
+	nonPDACWhy    = regexp.MustCompile(`(?i)ampullary|duodenal|cholangiocarcinoma|chronic pancreatitis|neuroendocrine|IPMN|GIST|trauma|pseudopapillary`)
+	chemoCue      = regexp.MustCompile(`(?i)folfirinox|gemcitabine|nab-paclitaxel|abraxane|nalirifox|\bS-1\b|nal-IRI|cisplatin|capecitabine|chemotherapy|化学療法`)
+	mimicPrimary  = regexp.MustCompile(`(?i)renal cell|RCC|melanoma|lung|breast`)
+	surgeryCue    = regexp.MustCompile(`(?i)whipple|pancreaticoduodenectomy|pancreatectomy|pancreatosplenectomy|PPPD|RAMPS`)
+	radiationCue  = regexp.MustCompile(`(?i)radiation|radiotherapy|SBRT|IMRT|proton|chemoradiation|chemoradiotherapy|放射線`)
+	ablationCue   = regexp.MustCompile(`(?i)ablation|electroporation|\bIRE\b|焼灼`)
+
+	drainCue    = regexp.MustCompile(`(?i)drain|aspirat|ドレナージ|穿刺吸引`)
+	biopsyCue   = regexp.MustCompile(`(?i)biops|\bbx\b|FNA|fine-needle|core|生検`)
+	lungCue     = regexp.MustCompile(`(?i)lung|lobe|lingula|\b(RUL|RLL|LUL|LLL|RML)\b|pulmonary|肺`)
+	boneCue     = regexp.MustCompile(`(?i)bone|vertebra|sacral|iliac|acetabul|pubic|rib\b|femoral|humeral|scapular|sternal|endplate|骨`)
+	boneBiopsy  = regexp.MustCompile(`(?i)bone (biopsy|core)|trephine|骨生検`)
+	lungBiopsyR = regexp.MustCompile(`(?i)lung biopsy|肺生検`)
+	mainPurpose = regexp.MustCompile(`(?i)main (purpose|aim)|primary purpose|主目的`)
+)
+
+type rule struct {
+	re   *regexp.Regexp
+	must bool // must match (true) or must not match (false)
+	what string
+}
+
+// Per-case-type rules on top of the per-label rules below.
+var caseRules = map[string][]rule{
+	"stent_only":                   {{stentCue, true, "stent"}, {treatmentCue, false, "no treatment at all"}},
+	"stent_then_treated":           {{stentCue, true, "stent"}, {treatmentCue, true, "treatment"}},
+	"negated_cancer":               {{negationCue, true, "negation"}},
+	"family_history_screening":     {{negationCue, true, "negation"}},
+	"whipple_non_pancreatic":       {{regexp.MustCompile(`(?i)whipple|pancreaticoduodenectomy|pancreatectomy|frey|puestow`), true, "operation"}, {nonPDACWhy, true, "non-PDAC reason"}},
+	"post_resection_no_recurrence": {{surgeryCue, true, "resection"}},
+	"post_resection_recurrence":    {{surgeryCue, true, "resection"}, {regexp.MustCompile(`(?i)recurren|metastas|\bmets?\b|再発`), true, "recurrence"}},
+	"on_chemotherapy":              {{chemoCue, true, "regimen"}},
+	"neoadjuvant_restaging":        {{regexp.MustCompile(`(?i)neoadjuvant|preoperative|induction|術前`), true, "neoadjuvant"}},
+	"radiation":                    {{radiationCue, true, "radiation"}},
+	"ablation":                     {{ablationCue, true, "ablation"}},
+	"metastasis_to_pancreas":       {{mimicPrimary, true, "other primary"}},
+	"ipmn_invasive_untreated":      {{regexp.MustCompile(`(?i)IPMN`), true, "IPMN"}, {regexp.MustCompile(`(?i)invasive|浸潤`), true, "invasive"}},
+	"ipmn_benign":                  {{regexp.MustCompile(`(?i)invasive`), false, "no invasive carcinoma"}},
+	"pancreatitis_then_mass":       {{regexp.MustCompile(`(?i)pancreatitis|膵炎`), true, "pancreatitis"}},
+	"neuroendocrine":               {{regexp.MustCompile(`(?i)neuroendocrine|NET|insulinoma`), true, "NET"}},
+	"periampullary_non_pancreatic": {{regexp.MustCompile(`(?i)ampull|duoden|cholangiocarcinoma`), true, "periampullary"}},
+
+	"biopsy_lung":                {{lungCue, true, "lung"}, {boneBiopsy, false, "no bone biopsy"}},
+	"biopsy_bone":                {{boneCue, true, "bone"}, {lungBiopsyR, false, "no lung biopsy"}},
+	"biopsy_soft_tissue":         {{biopsyCue, true, "biopsy"}, {boneBiopsy, false, "no bone biopsy"}, {lungBiopsyR, false, "no lung biopsy"}},
+	"biopsy_necrotic_with_drain": {{biopsyCue, true, "biopsy"}, {mainPurpose, true, "main purpose stated"}},
+	"drain_with_sample":          {{drainCue, true, "drain"}},
+	"aspiration_only":            {{regexp.MustCompile(`(?i)aspirat|穿刺吸引`), true, "aspiration"}},
+	"drain_empyema":              {{regexp.MustCompile(`(?i)empyema|abscess|膿胸`), true, "empyema"}},
+}
+
+// labelRules must hold for every case of a label.
+var labelRules = map[string]map[int][]rule{
+	TaskPancreas: {
+		0: {{positivePDAC, false, "no present/suspected pancreatic cancer"}, {treatedPDAC, false, "no treated pancreatic cancer"}},
+		1: {{treatmentCue, true, "a treatment"}},
+		2: {{doneTreatment, false, "no completed pancreas-specific treatment"}, {treatedPDAC, false, "no treated pancreatic cancer"}},
+	},
+	TaskIRProcedure: {
+		1: {{drainCue, true, "drainage"}},
+		2: {{biopsyCue, true, "biopsy"}},
+		3: {{lungCue, true, "lung"}, {biopsyCue, true, "biopsy"}},
+		4: {{boneCue, true, "bone"}, {biopsyCue, true, "biopsy"}},
+	},
+}
+
+// TestCaseTypes generates every case type many times and checks its label
+// and the cues the guide ties to that label.
+func TestCaseTypes(t *testing.T) {
+	n := 250
+	if testing.Short() {
+		n = 60
+	}
+	for _, task := range []string{TaskPancreas, TaskIRProcedure} {
+		cases, err := Cases(task)
+		if err != nil {
+			t.Fatal(err)
+		}
+		labels, _ := Labels(task)
+		for _, c := range cases {
+			t.Run(task+"/"+c.Name, func(t *testing.T) {
+				if _, ok := labels[c.Label]; !ok {
+					t.Fatalf("case label %d not a label of %s", c.Label, task)
+				}
+				exs, err := GenerateCase(task, c.Name, n, 99, true)
+				if err != nil {
+					t.Fatal(err)
+				}
+				rules := append(append([]rule{}, labelRules[task][c.Label]...), caseRules[c.Name]...)
+				fails := 0
+				for _, e := range exs {
+					if e.Label != c.Label {
+						t.Fatalf("label %d, want %d", e.Label, c.Label)
+					}
+					if strings.TrimSpace(e.Text) == "" || strings.Contains(e.Text, "%!") || strings.ContainsAny(e.Text, "{}") || strings.Contains(e.Text, "%CM") || strings.Contains(e.Text, "%MM") {
+						t.Fatalf("malformed text: %q", e.Text)
+					}
+					for _, r := range rules {
+						if r.re.MatchString(e.Text) != r.must {
+							fails++
+							if fails <= 3 {
+								t.Errorf("rule %q (must=%v) broken by: %q", r.what, r.must, e.Text)
+							}
+						}
+					}
+				}
+			})
+		}
+	}
+}
+
+// TestBreadth checks that a default corpus uses every case type's words and
+// every style: non-ASCII (Japanese), British spelling, headings and free
+// text, numbered impressions, abbreviations and typos.
+func TestBreadth(t *testing.T) {
+	for _, task := range []string{TaskPancreas, TaskIRProcedure} {
+		exs, err := Generate(task, 2000, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		count := func(f func(string) bool) int {
+			k := 0
+			for _, e := range exs {
+				if f(e.Text) {
+					k++
+				}
+			}
+			return k
+		}
+		hasJapanese := func(s string) bool {
+			for _, r := range s {
+				if unicode.In(r, unicode.Hiragana, unicode.Katakana, unicode.Han) {
+					return true
+				}
+			}
+			return false
+		}
+		checks := []struct {
+			name     string
+			f        func(string) bool
+			min, max float64
+		}{
+			{"japanese", hasJapanese, 0.08, 0.5},
+			{"british", func(s string) bool {
+				return regexp.MustCompile(`(?i)tumour|haemorrh|haemat|oedema|anaesth|centre|favour|oesoph|characteris|localis`).MatchString(s)
+			}, 0.05, 0.8},
+			{"headed", func(s string) bool {
+				return regexp.MustCompile(`(?i)(impression|conclusion|findings|indication|history|summary|opinion|report|diagnosis|所見|診断)\s*[:】]`).MatchString(s)
+			}, 0.5, 1},
+			{"numbered", func(s string) bool { return regexp.MustCompile(`(?m)^(1\.|1\)|- )`).MatchString(s) }, 0.05, 0.9},
+			{"one line", func(s string) bool { return !strings.ContainsAny(s, "\n") }, 0.05, 0.6},
+		}
+		for _, c := range checks {
+			frac := float64(count(c.f)) / float64(len(exs))
+			if frac < c.min || frac > c.max {
+				t.Errorf("%s: %s in %.3f of reports, want %.2f..%.2f", task, c.name, frac, c.min, c.max)
+			}
+		}
+		uniq := map[string]bool{}
+		for _, e := range exs {
+			uniq[e.Text] = true
+		}
+		if len(uniq) < len(exs)*99/100 {
+			t.Errorf("%s: only %d distinct texts of %d", task, len(uniq), len(exs))
+		}
+	}
+}
+
+func TestTyposOnlyWithNoise(t *testing.T) {
+	noisy, _ := Generate(TaskPancreas, 500, 5)
+	clean, _ := GenerateConfig(Config{Task: TaskPancreas, N: 500, Seed: 5, NoiseFree: true})
+	// Noise-free text only uses words the templates hold; noisy text has
+	// words that appear nowhere in the clean corpus.
+	vocab := map[string]bool{}
+	for _, e := range clean {
+		for _, w := range strings.Fields(strings.ToLower(e.Text)) {
+			vocab[strings.Trim(w, ".,;:()")] = true
+		}
+	}
+	unknown := 0
+	for _, e := range noisy {
+		for _, w := range strings.Fields(strings.ToLower(e.Text)) {
+			if !vocab[strings.Trim(w, ".,;:()")] {
+				unknown++
+			}
+		}
+	}
+	if unknown == 0 {
+		t.Error("noisy corpus has no words outside the clean vocabulary: typos are off")
+	}
+}
+
+func TestFixArticles(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"an hypodense mass", "a hypodense mass"},
+		{"a 18-gauge needle", "an 18-gauge needle"},
+		{"a 8 Fr drain", "an 8 Fr drain"},
+		{"a 1.8 cm lesion", "a 1.8 cm lesion"},
+		{"An SMV", "An SMV"},
+		{"A SMV", "An SMV"},
+		{"an CT", "a CT"},
+		{"a abdominal wall mass", "an abdominal wall mass"},
+		{"an ureteric calculus", "a ureteric calculus"},
+		{"segment IVa lesion", "segment IVa lesion"},
+		{"a L1 lesion", "an L1 lesion"},
+		{"a 11-gauge needle", "an 11-gauge needle"},
+		{"a 110 mL", "a 110 mL"},
+	}
+	for _, tc := range tests {
+		if got := fixArticles(tc.in); got != tc.want {
+			t.Errorf("fixArticles(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestExpand(t *testing.T) {
+	g := newGen(newRand(1), TaskPancreas, true)
+	for i := 0; i < 200; i++ {
+		got := g.x("{a|b{c|d}|} e {|f}.")
+		switch got {
+		case "A e.", "Bc e.", "Bd e.", "E.", "A e f.", "Bc e f.", "Bd e f.", "E f.":
+		default:
+			t.Fatalf("unexpected expansion %q", got)
+		}
+	}
+}
+
+func TestDatasetRoundTrip(t *testing.T) {
+	exs, err := Generate(TaskIRProcedure, 50, 9)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	if err := dataset.Write(&b, exs); err != nil {
+		t.Fatal(err)
+	}
+	back, err := dataset.Read(strings.NewReader(b.String()), "mem", func(l int) bool { return l >= 1 && l <= 4 })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(back, exs) {
+		t.Fatal("round trip changed the examples")
+	}
+}
+
+func BenchmarkGeneratePancreas(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		if _, err := Generate(TaskPancreas, 100, int64(i)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkGenerateIR(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		if _, err := Generate(TaskIRProcedure, 100, int64(i)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func newRand(seed uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, 1)) }
