@@ -1,0 +1,175 @@
+package transformer
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+
+	"github.com/radflag/radflag/classifier/onnx"
+)
+
+// ONNX builds the standard BERT-for-sequence-classification graph (opset 17)
+// with the given weights: inputs input_ids, attention_mask, token_type_ids
+// (int64 [batch, sequence]), output logits [batch, labels]. The layout is
+// what a Hugging Face export produces, so onnx-gomlx recognises (and fuses)
+// its attention pattern.
+func ONNX(c Config, w Weights) ([]byte, error) {
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	if err := CheckWeights(c, w); err != nil {
+		return nil, fmt.Errorf("weights do not fit the config: %w", err)
+	}
+	g := &onnx.Graph{Name: "radflag_bert"}
+	dyn := []string{"batch", "sequence"}
+	for _, in := range []string{"input_ids", "attention_mask", "token_type_ids"} {
+		g.Inputs = append(g.Inputs, onnx.Value{Name: in, Type: onnx.Int64, Dims: []int64{-1, -1}, DimNames: dyn})
+	}
+	g.Outputs = []onnx.Value{{Name: "logits", Type: onnx.Float, Dims: []int64{-1, int64(c.NumLabels)}, DimNames: []string{"batch"}}}
+	for _, n := range w.Names() {
+		p := w[n]
+		dims := make([]int64, len(p.Dims))
+		for i, d := range p.Dims {
+			dims[i] = int64(d)
+		}
+		g.Initializer(onnx.FloatTensor(n, dims, p.Data))
+	}
+	h, nh := int64(c.Hidden), int64(c.Heads)
+	dh := h / nh
+
+	// Embeddings.
+	word := g.Op("Gather", []string{"bert.embeddings.word_embeddings.weight", "input_ids"}, onnx.AttrInt("axis", 0))
+	shape := g.Op("Shape", []string{"input_ids"})
+	seqLen := g.Op("Gather", []string{shape, g.Const(onnx.Int64Tensor("const_one_scalar", nil, []int64{1}))}, onnx.AttrInt("axis", 0))
+	positions := g.Op("Range", []string{
+		g.Const(onnx.Int64Tensor("const_zero", nil, []int64{0})), seqLen,
+		g.Const(onnx.Int64Tensor("const_step", nil, []int64{1})),
+	})
+	pos := g.Op("Gather", []string{"bert.embeddings.position_embeddings.weight", positions}, onnx.AttrInt("axis", 0))
+	typ := g.Op("Gather", []string{"bert.embeddings.token_type_embeddings.weight", "token_type_ids"}, onnx.AttrInt("axis", 0))
+	x := g.Op("Add", []string{g.Op("Add", []string{word, pos}), typ})
+	x = layerNormOp(g, x, "bert.embeddings.LayerNorm")
+
+	// Additive attention mask [batch, 1, 1, sequence].
+	fmask := g.Op("Cast", []string{"attention_mask"}, onnx.AttrInt("to", onnx.Float))
+	inv := g.Op("Sub", []string{g.ConstFloat("const_one", 1), fmask})
+	bias := g.Op("Mul", []string{inv, g.ConstFloat("const_mask_bias", maskBias)})
+	bias = g.Op("Unsqueeze", []string{bias, g.ConstInts("const_axes_1_2", 1, 2)})
+
+	headShape := g.ConstInts("const_head_shape", 0, 0, nh, dh)
+	mergeShape := g.ConstInts("const_merge_shape", 0, 0, h)
+	scale := g.ConstFloat("const_scale", float32(math.Sqrt(float64(dh))))
+	sqrt2 := g.ConstFloat("const_sqrt2", float32(math.Sqrt2))
+	one := g.ConstFloat("const_one_gelu", 1)
+	half := g.ConstFloat("const_half", 0.5)
+
+	for i := 0; i < c.Layers; i++ {
+		p := layerPrefix(i)
+		proj := func(name string, perm ...int64) string {
+			t := denseOp(g, x, p+name)
+			t = g.Op("Reshape", []string{t, headShape})
+			return g.Op("Transpose", []string{t}, onnx.AttrInts("perm", perm...))
+		}
+		q := proj("attention.self.query", 0, 2, 1, 3)
+		k := proj("attention.self.key", 0, 2, 3, 1)
+		v := proj("attention.self.value", 0, 2, 1, 3)
+		scores := g.Op("MatMul", []string{q, k})
+		scores = g.Op("Div", []string{scores, scale})
+		scores = g.Op("Add", []string{scores, bias})
+		probs := g.Op("Softmax", []string{scores}, onnx.AttrInt("axis", -1))
+		att := g.Op("MatMul", []string{probs, v})
+		att = g.Op("Transpose", []string{att}, onnx.AttrInts("perm", 0, 2, 1, 3))
+		att = g.Op("Reshape", []string{att, mergeShape})
+		att = denseOp(g, att, p+"attention.output.dense")
+		x = layerNormOp(g, g.Op("Add", []string{att, x}), p+"attention.output.LayerNorm")
+
+		f := denseOp(g, x, p+"intermediate.dense")
+		erf := g.Op("Erf", []string{g.Op("Div", []string{f, sqrt2})})
+		f = g.Op("Mul", []string{g.Op("Mul", []string{f, g.Op("Add", []string{erf, one})}), half})
+		f = denseOp(g, f, p+"output.dense")
+		x = layerNormOp(g, g.Op("Add", []string{f, x}), p+"output.LayerNorm")
+	}
+	cls := g.Op("Gather", []string{x, g.Const(onnx.Int64Tensor("const_cls_index", nil, []int64{0}))}, onnx.AttrInt("axis", 1))
+	pooled := g.Op("Tanh", []string{denseOp(g, cls, "bert.pooler.dense")})
+	mm := g.Op("MatMul", []string{pooled, "classifier.weight"})
+	// The final Add is named logits: no Identity (gomlx has no gradient for it).
+	g.Add("Add", "logits", []string{mm, "classifier.bias"})
+	return g.Marshal("radflag", onnx.Opset)
+}
+
+func denseOp(g *onnx.Graph, x, name string) string {
+	return g.Op("Add", []string{g.Op("MatMul", []string{x, name + ".weight"}), name + ".bias"})
+}
+
+func layerNormOp(g *onnx.Graph, x, name string) string {
+	return g.Op("LayerNormalization", []string{x, name + ".weight", name + ".bias"},
+		onnx.AttrInt("axis", -1), onnx.AttrFloat("epsilon", LayerNormEpsilon))
+}
+
+// HFConfig is the config.json hugot (and transformers) read.
+func HFConfig(c Config, id2label []string) ([]byte, error) {
+	if len(id2label) != c.NumLabels {
+		return nil, fmt.Errorf("%d label names for %d labels", len(id2label), c.NumLabels)
+	}
+	ids := map[string]string{}
+	label2id := map[string]int{}
+	for i, n := range id2label {
+		ids[strconv.Itoa(i)] = n
+		label2id[n] = i
+	}
+	doc := map[string]any{
+		"architectures":                []string{"BertForSequenceClassification"},
+		"model_type":                   "bert",
+		"vocab_size":                   c.VocabSize,
+		"hidden_size":                  c.Hidden,
+		"num_hidden_layers":            c.Layers,
+		"num_attention_heads":          c.Heads,
+		"intermediate_size":            c.FFN,
+		"max_position_embeddings":      c.MaxPositions,
+		"type_vocab_size":              c.TypeVocab,
+		"hidden_act":                   "gelu",
+		"hidden_dropout_prob":          c.Dropout,
+		"attention_probs_dropout_prob": c.Dropout,
+		"layer_norm_eps":               LayerNormEpsilon,
+		"pad_token_id":                 0,
+		"problem_type":                 "single_label_classification",
+		"id2label":                     ids,
+		"label2id":                     label2id,
+	}
+	return json.MarshalIndent(doc, "", "  ")
+}
+
+// WriteDir writes model.onnx, config.json and tokenizer.json into dir.
+func WriteDir(dir string, c Config, w Weights, tokenizerJSON []byte, id2label []string) error {
+	model, err := ONNX(c, w)
+	if err != nil {
+		return fmt.Errorf("build onnx: %w", err)
+	}
+	cfg, err := HFConfig(c, id2label)
+	if err != nil {
+		return fmt.Errorf("build config.json: %w", err)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("create model dir: %w", err)
+	}
+	for name, data := range map[string][]byte{"model.onnx": model, "config.json": cfg, "tokenizer.json": tokenizerJSON} {
+		if err := writeFileAtomic(filepath.Join(dir, name), data); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func writeFileAtomic(path string, data []byte) error {
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}

@@ -1,0 +1,56 @@
+package transformer
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/radflag/radflag/classifier/tokenizer"
+)
+
+func tinyTrainingSet(t testing.TB, tk *tokenizer.Tokenizer, n int) []Example {
+	t.Helper()
+	organs := []string{"liver", "kidney", "spleen", "lung", "adrenal"}
+	var out []Example
+	for i := 0; i < n; i++ {
+		label := i % 3
+		o := organs[i%len(organs)]
+		var s string
+		switch label {
+		case 0:
+			s = fmt.Sprintf("The %s is normal. No pancreatic mass.", o)
+		case 1:
+			s = fmt.Sprintf("Status post Whipple for pancreatic cancer. The %s is normal.", o)
+		default:
+			s = fmt.Sprintf("Pancreatic head mass suspicious for cancer. The %s is normal.", o)
+		}
+		out = append(out, Example{IDs: tk.Encode(s), Label: label})
+	}
+	return out
+}
+
+// TestTrainReducesLoss runs a short training of a tiny model.
+func TestTrainReducesLoss(t *testing.T) {
+	corpus := []string{"The liver kidney spleen lung adrenal is normal. No pancreatic mass. Status post Whipple for pancreatic cancer. Pancreatic head mass suspicious for cancer."}
+	vocab, err := tokenizer.Train(corpus, tokenizer.TrainConfig{VocabSize: 300, MinFreq: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tk, err := tokenizer.New(tokenizer.Build(vocab))
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := tinyTrainingSet(t, tk, 96)
+	c := Config{VocabSize: tk.VocabSize(), Hidden: 32, Layers: 1, Heads: 2, FFN: 64, MaxPositions: 64, TypeVocab: 2, NumLabels: 3}
+	res, err := Train(context.Background(), TrainConfig{Model: c, Seed: 1, BatchSize: 16, Epochs: 6, LearningRate: 1e-2, Patience: 10}, data, data[:30])
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("steps %d, loss %.3f → %.3f, val acc %.2f, %s, %v", res.Steps, res.FirstLoss, res.LastLoss, res.ValAccuracy, res.Stopped, res.Duration)
+	if !(res.LastLoss < res.FirstLoss*0.7) {
+		t.Fatalf("loss did not fall: %.3f → %.3f", res.FirstLoss, res.LastLoss)
+	}
+	if err := CheckWeights(c, res.Weights); err != nil {
+		t.Fatal(err)
+	}
+}
