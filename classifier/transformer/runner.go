@@ -5,7 +5,7 @@ import (
 
 	"github.com/gomlx/gomlx/backends"
 	_ "github.com/gomlx/gomlx/backends/simplego" // pure-Go backend, as hugot's Go session uses
-	. "github.com/gomlx/gomlx/pkg/core/graph"   //nolint:staticcheck
+	. "github.com/gomlx/gomlx/pkg/core/graph"    //nolint:staticcheck
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 	"github.com/gomlx/gomlx/pkg/ml/context"
 )
