@@ -18,9 +18,43 @@ const (
 	SectionOther
 )
 
+// headingWords are the section headings radflag recognises.
+const headingWords = `clinical\s+indications?|clinical\s+history|clinical\s+information|clinical\s+details|indications?|history|reason\s+for\s+(?:exam(?:ination)?|study|request)|findings?|impressions?|conclusions?|summary|opinion|technique|comparison|procedure|exam(?:ination)?`
+
 // headingRE matches a section heading at the start of a line: a known word
 // or phrase, then a colon or dash, or the heading alone on its line.
-var headingRE = regexp.MustCompile(`(?im)^[ \t]*(clinical\s+indications?|clinical\s+history|clinical\s+information|clinical\s+details|indications?|history|reason\s+for\s+(?:exam(?:ination)?|study|request)|findings?|impressions?|conclusions?|summary|opinion|technique|comparison|procedure|exam(?:ination)?)[ \t]*(?::|-{1,2}|\n|$)`)
+var headingRE = regexp.MustCompile(`(?im)^[ \t]*(` + headingWords + `)[ \t]*(?::|-{1,2}|\n|$)`)
+
+// lineHeadingRE is headingRE for one line.
+var lineHeadingRE = regexp.MustCompile(`(?i)^[ \t]*(` + headingWords + `)[ \t]*(?::|-{1,2}|$)`)
+
+// inlineHeadingRE finds an upper-case heading with a colon in the middle of
+// a line, after the end of a sentence: "...contrast. FINDINGS: ...". Only
+// upper case and a colon count, so that "no history: ..." in prose is left
+// alone.
+var inlineHeadingRE = regexp.MustCompile(`([.;!?)])[ \t]+(CLINICAL (?:INDICATIONS?|HISTORY|INFORMATION|DETAILS)|INDICATIONS?|HISTORY|REASON FOR (?:EXAM(?:INATION)?|STUDY|REQUEST)|FINDINGS?|IMPRESSIONS?|CONCLUSIONS?|SUMMARY|OPINION|TECHNIQUE|COMPARISON|PROCEDURE|EXAM(?:INATION)?)[ \t]*:`)
+
+// BreakInlineHeadings starts a new line before each upper-case heading
+// that follows a sentence on the same line, for senders that put a whole
+// report on one line. Headings at the start of a line are left as they are.
+func BreakInlineHeadings(text string) string {
+	if !inlineHeadingRE.MatchString(text) {
+		return text
+	}
+	return inlineHeadingRE.ReplaceAllString(text, "$1\n$2:")
+}
+
+// MatchHeading reports whether line starts with a section heading, and if
+// so which section it opens and the text after the heading on that line.
+// Adapters whose text arrives line by line (one HL7 OBX per line) use it to
+// carry a heading's section over the following lines.
+func MatchHeading(line string) (sec Section, rest string, ok bool) {
+	loc := lineHeadingRE.FindStringSubmatchIndex(line)
+	if loc == nil {
+		return SectionNone, line, false
+	}
+	return SectionForHeading(line[loc[2]:loc[3]]), strings.TrimSpace(line[loc[1]:]), true
+}
 
 // SectionForHeading maps a heading word to a section.
 func SectionForHeading(h string) Section {

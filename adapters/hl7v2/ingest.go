@@ -1,0 +1,214 @@
+package hl7v2
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/radflag/radflag/internal/metrics"
+	"github.com/radflag/radflag/pipeline"
+)
+
+// IngestConfig configures Ingest.
+type IngestConfig struct {
+	// Store keeps reports durably (natsbus.Bus); required.
+	Store pipeline.ReportStore
+	// StoreTimeout bounds the wait for the store; past it the sender gets
+	// AE and resends (default 5s).
+	StoreTimeout time.Duration
+	// CTRule decides which orders are CT (zero: DefaultCTRule).
+	CTRule CTRule
+	// Limits bound the parser (zero: DefaultLimits).
+	Limits Limits
+	// Location reads HL7 timestamps without a UTC offset (default time.Local).
+	Location *time.Location
+	Logger   *slog.Logger
+	// Now is the clock (default time.Now); tests set it.
+	Now func() time.Time
+}
+
+// Ingest turns HL7 v2 messages into stored reports and answers each with
+// an ACK: AA only after the store confirmed the report (or for a valid
+// message radflag does not process, or a resent one it already holds), AE
+// when the store is unavailable or slower than StoreTimeout, AR with an
+// ERR segment when the message can never be processed. Its Handle method
+// is an mllp.Handler and BadFrame an mllp.Config.BadFrame.
+type Ingest struct {
+	cfg    IngestConfig
+	ct     *ctMatcher
+	log    *slog.Logger
+	ackSeq atomic.Uint64
+	ackPfx string
+}
+
+// NewIngest checks cfg and builds an Ingest.
+func NewIngest(cfg IngestConfig) (*Ingest, error) {
+	if cfg.Store == nil {
+		return nil, errors.New("hl7 ingest: no report store")
+	}
+	if cfg.StoreTimeout <= 0 {
+		cfg.StoreTimeout = 5 * time.Second
+	}
+	if cfg.Location == nil {
+		cfg.Location = time.Local
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	ct, err := cfg.CTRule.compile()
+	if err != nil {
+		return nil, fmt.Errorf("hl7 ingest: %w", err)
+	}
+	return &Ingest{
+		cfg: cfg, ct: ct,
+		log: cfg.Logger.With("component", "hl7"),
+		// ACK control ids: a per-process prefix and a counter, at most 20
+		// characters (ST length in MSH-10 before v2.7).
+		ackPfx: "RF" + strconv.FormatInt(cfg.Now().UnixMilli()%(36*36*36*36*36*36), 36),
+	}, nil
+}
+
+// Outcome is what became of one message.
+type Outcome struct {
+	Ack AckCode
+	// Reply is the ACK message (not MLLP-framed).
+	Reply []byte
+	// ReportID and Sequence are set when a report was stored.
+	ReportID  string
+	Sequence  uint64
+	Duplicate bool
+	// Skipped is the reason a valid message was not processed.
+	Skipped string
+	// Err is why the message was refused (AR, AE).
+	Err error
+}
+
+// Handle processes one message and returns the ACK to send.
+func (in *Ingest) Handle(ctx context.Context, msg []byte) []byte {
+	return in.Process(ctx, msg).Reply
+}
+
+// Process parses, validates, filters and stores one message and builds
+// its ACK.
+func (in *Ingest) Process(ctx context.Context, raw []byte) Outcome {
+	now := in.cfg.Now()
+	m, err := Parse(raw, in.cfg.Limits)
+	if err != nil {
+		return in.reject(m, err, len(raw))
+	}
+	if err := CheckHeader(m); err != nil {
+		return in.reject(m, err, len(raw))
+	}
+	if !IsORU(m) {
+		code, event := m.Type()
+		return in.skip(m, &Skip{Reason: "not_oru", Text: fmt.Sprintf("%s^%s is not ORU^R01", truncate(code, 10), truncate(event, 10))})
+	}
+	obrs := m.All("OBR")
+	if len(obrs) == 0 {
+		return in.reject(m, &Error{Code: CodeSegmentSequence, Reason: "no_obr", Segment: "OBR", Seq: 1, Text: "ORU^R01 has no OBR segment"}, len(raw))
+	}
+	var obr *Segment
+	for _, o := range obrs {
+		if in.ct.match(o) {
+			obr = o
+			break
+		}
+	}
+	if obr == nil {
+		return in.skip(m, &Skip{Reason: "not_ct", Text: "the order is not a CT study"})
+	}
+	rep, err := ToReport(m, raw, ReportOptions{ReceivedAt: now.UTC(), Location: in.cfg.Location, OBR: obr})
+	if err != nil {
+		var sk *Skip
+		if errors.As(err, &sk) {
+			return in.skip(m, sk)
+		}
+		return in.reject(m, err, len(raw))
+	}
+	if err := rep.Validate(); err != nil {
+		return in.reject(m, &Error{Code: CodeRequiredMissing, Reason: "invalid_report", Text: "the report is incomplete: " + err.Error()}, len(raw))
+	}
+	return in.store(ctx, m, rep)
+}
+
+func (in *Ingest) store(ctx context.Context, m *Message, rep *pipeline.Report) Outcome {
+	sctx, cancel := context.WithTimeout(ctx, in.cfg.StoreTimeout)
+	start := time.Now()
+	res, err := in.cfg.Store.StoreReport(sctx, rep)
+	storeSeconds.Observe(time.Since(start).Seconds())
+	cancel()
+	log := in.log.With("control_id", logID(m.ControlID()), "report_id", rep.ID)
+	if err != nil {
+		retry := errors.Is(err, pipeline.ErrUnavailable) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)
+		if retry {
+			e := &Error{Code: CodeInternal, Reason: "store_unavailable", Text: "the report could not be stored now; send it again"}
+			log.Warn("report not stored, answered AE", "err", err)
+			return in.answer(m, AE, e.Text, e, Outcome{Err: err})
+		}
+		e := &Error{Code: CodeInternal, Reason: "store_failed", Text: "the report cannot be stored (see the receiver's log)"}
+		metrics.ReportsRejected.WithLabelValues(string(pipeline.SourceHL7), e.Reason).Inc()
+		log.Error("report refused by the store, answered AR", "err", err)
+		return in.answer(m, AR, e.Text, e, Outcome{Err: err})
+	}
+	if res.Duplicate {
+		metrics.ReportsDuplicate.WithLabelValues(string(pipeline.SourceHL7)).Inc()
+	} else {
+		metrics.ReportsStored.WithLabelValues(string(pipeline.SourceHL7)).Inc()
+	}
+	log.Info("report stored", "seq", res.Sequence, "duplicate", res.Duplicate, "status", string(rep.Status))
+	return in.answer(m, AA, "", nil, Outcome{ReportID: rep.ID, Sequence: res.Sequence, Duplicate: res.Duplicate})
+}
+
+func (in *Ingest) skip(m *Message, s *Skip) Outcome {
+	metrics.ReportsSkipped.WithLabelValues(s.Reason).Inc()
+	in.log.Info("message not processed, answered AA", "control_id", logID(m.ControlID()), "reason", s.Reason)
+	return in.answer(m, AA, "not processed: "+s.Text, nil, Outcome{Skipped: s.Reason})
+}
+
+// reject answers AR. m may be nil or hold only MSH.
+func (in *Ingest) reject(m *Message, err error, size int) Outcome {
+	var e *Error
+	if !errors.As(err, &e) {
+		e = &Error{Code: CodeInternal, Reason: "internal", Text: "the message could not be processed"}
+	}
+	metrics.ReportsRejected.WithLabelValues(string(pipeline.SourceHL7), e.Reason).Inc()
+	cid := ""
+	if m != nil {
+		cid = logID(m.ControlID())
+	}
+	in.log.Warn("message rejected, answered AR", "control_id", cid, "bytes", size, "reason", e.Reason, "err", e.Error())
+	return in.answer(m, AR, e.Text, e, Outcome{Err: err})
+}
+
+func (in *Ingest) answer(m *Message, code AckCode, text string, e *Error, o Outcome) Outcome {
+	mllpMessages.WithLabelValues(string(code)).Inc()
+	o.Ack = code
+	o.Reply = BuildACK(m, code, AckOptions{
+		ControlID: in.ackPfx + strconv.FormatUint(in.ackSeq.Add(1), 36),
+		Now:       in.cfg.Now(),
+		Text:      text,
+		Err:       e,
+	})
+	return o
+}
+
+// BadFrame answers a frame that could not be read whole (too large) with
+// AR, addressed from the frame's first bytes when they hold an MSH. It
+// fits mllp.Config.BadFrame.
+func (in *Ingest) BadFrame(err error, prefix []byte) []byte {
+	m, _ := ParseHeader(prefix)
+	e := &Error{Code: CodeInternal, Reason: "frame_too_large", Text: "the message was refused: " + err.Error()}
+	return in.reject(m, e, len(prefix)).Reply
+}
+
+// logID bounds a control id for logs.
+func logID(s string) string {
+	return truncate(idToken(s), 64)
+}

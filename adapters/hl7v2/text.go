@@ -1,0 +1,212 @@
+package hl7v2
+
+import (
+	"encoding/base64"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/radflag/radflag/pipeline"
+)
+
+// obxLines returns the text of one OBX-5 as lines: each repetition of a
+// text value is a line (RIS use '~' as a line break), formatting escapes
+// become line breaks, coded values give their text, ED gives its data
+// when it is text. Other value types (NM, RP, DT...) carry no report text.
+func obxLines(obx *Segment) []string {
+	m := obx.msg
+	d := m.Delims
+	var vals []string
+	switch vt := strings.ToUpper(strings.TrimSpace(obx.Get("2"))); vt {
+	case "", "TX", "FT", "ST", "TEXT":
+		// Text types are taken whole: senders put unescaped '^' and '&'
+		// into report text, and splitting on them would lose words.
+		for _, rep := range obx.Reps(5) {
+			vals = append(vals, m.Unescape(rep))
+		}
+	case "CE", "CWE", "CNE", "CF":
+		for _, rep := range obx.Reps(5) {
+			text := ""
+			for _, c := range []int{2, 9, 5, 1} {
+				if text = m.Unescape(nth(rep, d.Component, c)); strings.TrimSpace(text) != "" {
+					break
+				}
+			}
+			vals = append(vals, text)
+		}
+	case "ED":
+		for _, rep := range obx.Reps(5) {
+			if t, ok := edText(m, rep); ok {
+				vals = append(vals, t)
+			}
+		}
+	default:
+		return nil
+	}
+	var lines []string
+	for _, v := range vals {
+		for _, l := range strings.Split(v, "\n") {
+			lines = append(lines, strings.TrimRight(l, " \t"))
+		}
+	}
+	return lines
+}
+
+// edText reads encapsulated data (source^type^subtype^encoding^data) when
+// it is plain text; a PDF or image carries no text radflag can read.
+func edText(m *Message, rep string) (string, bool) {
+	comp := func(i int) string { return nth(rep, m.Delims.Component, i) }
+	typ, sub := strings.ToUpper(comp(2)), strings.ToUpper(comp(3))
+	if typ != "TEXT" && typ != "TX" && sub != "PLAIN" && sub != "TEXT" {
+		return "", false
+	}
+	switch enc := strings.ToUpper(comp(4)); enc {
+	case "A", "":
+		return m.Unescape(comp(5)), true
+	case "BASE64":
+		// Base64 data may be split over subcomponents or contain escapes.
+		data := m.Unescape(strings.ReplaceAll(comp(5), string(m.Delims.Subcomponent), ""))
+		b, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(data), ""))
+		if err != nil {
+			return "", false
+		}
+		t := m.cs.decode(b)
+		if !utf8.ValidString(t) {
+			return "", false
+		}
+		return strings.ReplaceAll(strings.ReplaceAll(t, "\r\n", "\n"), "\r", "\n"), true
+	}
+	return "", false
+}
+
+// reportText builds the report's full text from every OBX in order, and
+// its sections. A section starts where an OBX-3 code names a new one
+// (LOINC 18785-6, 18782-3, 19005-8 and local codes such as IMP, GDT) or
+// where a line starts with a heading (INDICATION:, FINDINGS:,
+// IMPRESSION:...); a heading wins over the code of its OBX, and lasts over
+// the following OBX until a code or heading changes it, because many RIS
+// send one OBX per line under a single code.
+func reportText(m *Message) (string, pipeline.Sections) {
+	var all []string
+	var parts [4][]string // by pipeline.Section
+	cur, lastCode := pipeline.SectionNone, pipeline.SectionNone
+	for _, obx := range m.All("OBX") {
+		lines := obxLines(obx)
+		if lines == nil {
+			continue
+		}
+		code := pipeline.SectionForCode(obx.Get("3.1"), obx.Get("3.2"))
+		if code != pipeline.SectionNone && code != lastCode {
+			cur = code
+		}
+		if code != pipeline.SectionNone {
+			lastCode = code
+		}
+		all = append(all, lines...)
+		for _, l := range lines {
+			for _, sub := range strings.Split(pipeline.BreakInlineHeadings(l), "\n") {
+				if sec, rest, ok := pipeline.MatchHeading(sub); ok {
+					cur, sub = sec, rest
+					if sub == "" {
+						continue
+					}
+				}
+				if cur >= pipeline.SectionIndication && cur <= pipeline.SectionImpression {
+					parts[cur] = append(parts[cur], sub)
+				}
+			}
+		}
+	}
+	var s pipeline.Sections
+	s.Indication = joinLines(parts[pipeline.SectionIndication])
+	s.Findings = joinLines(parts[pipeline.SectionFindings])
+	s.Impression = joinLines(parts[pipeline.SectionImpression])
+	return joinLines(all), s
+}
+
+// joinLines joins lines with LF, keeping at most one blank line in a row,
+// and trims the ends.
+func joinLines(lines []string) string {
+	var b strings.Builder
+	blank := 0
+	for _, l := range lines {
+		if strings.TrimSpace(l) == "" {
+			if b.Len() > 0 {
+				blank++
+			}
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteString("\n")
+			if blank > 0 {
+				b.WriteString("\n")
+			}
+		}
+		blank = 0
+		b.WriteString(l)
+	}
+	return b.String()
+}
+
+// ParseTime reads an HL7 DTM/TS value, YYYY[MM[DD[HH[MM[SS[.S[S[S[S]]]]]]]]][+/-ZZZZ],
+// in loc when it has no offset. ok is false when s is empty or malformed.
+func ParseTime(s string, loc *time.Location) (time.Time, bool) {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexByte(s, '^'); i >= 0 { // TS.2 degree of precision
+		s = s[:i]
+	}
+	if len(s) < 4 {
+		return time.Time{}, false
+	}
+	zone := ""
+	if i := strings.IndexAny(s, "+-"); i >= 0 {
+		s, zone = s[:i], s[i:]
+	}
+	frac := ""
+	if i := strings.IndexByte(s, '.'); i >= 0 {
+		s, frac = s[:i], s[i+1:]
+	}
+	if len(s) > 14 || len(s)%2 != 0 || !allDigits(s) || len(frac) > 4 || !allDigits(frac) {
+		return time.Time{}, false
+	}
+	s += "0101000000"[max(0, len(s)-4):]
+	t, err := time.ParseInLocation("20060102150405", s, loc)
+	if err != nil {
+		return time.Time{}, false
+	}
+	if frac != "" {
+		ns := 0
+		for i := 0; i < 9; i++ {
+			ns *= 10
+			if i < len(frac) {
+				ns += int(frac[i] - '0')
+			}
+		}
+		t = t.Add(time.Duration(ns))
+	}
+	if zone != "" {
+		if len(zone) != 5 || !allDigits(zone[1:]) {
+			return time.Time{}, false
+		}
+		h := int(zone[1]-'0')*10 + int(zone[2]-'0')
+		mi := int(zone[3]-'0')*10 + int(zone[4]-'0')
+		if h > 14 || mi > 59 {
+			return time.Time{}, false
+		}
+		off := (h*60 + mi) * 60
+		if zone[0] == '-' {
+			off = -off
+		}
+		t = time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), time.FixedZone("", off))
+	}
+	return t, true
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
