@@ -14,6 +14,7 @@ type finding struct {
 	organ string
 	text  string
 	ja    string // optional Japanese rendering of the same statement
+	imp   string // optional short form for the impression (incidental findings)
 }
 
 // report is a composed report before rendering. Every field holds English
@@ -50,13 +51,14 @@ type style struct {
 	abbrev     float64
 	typoRate   float64
 	artefacts  bool
-	ja         int // 0 none, 1 headings and some distractors, 2 + key sentences, 3 + Japanese impression
+	ja         int // 0 none, 1 headings and some distractors, 2 + key sentences, 3 + Japanese impression, 4 mostly Japanese
 	terse      bool
 	verbose    bool
 	lower      bool // whole report lower-case (some RIS exports)
 	upper      bool // whole report upper-case (old RIS)
 	technique  bool
 	comparison bool
+	extracted  bool // sections' bodies only, as the pipeline feeds the model
 }
 
 type gen struct {
@@ -95,6 +97,8 @@ func (g *gen) drawStyle() style {
 		s.ja = 2
 	case x < 0.19:
 		s.ja = 3
+	case x < 0.21:
+		s.ja = 4
 	}
 	s.terse = g.chance(0.25)
 	s.verbose = !s.terse && g.chance(0.35)
@@ -106,6 +110,9 @@ func (g *gen) drawStyle() style {
 	}
 	s.technique = g.chance(0.3)
 	s.comparison = g.chance(0.45)
+	// Most hospitals' reports are headed, so the pipeline usually hands the
+	// model the extracted sections rather than the full text.
+	s.extracted = s.headed && g.chance(0.5)
 	return s
 }
 
@@ -242,7 +249,25 @@ func tidyPhrase(s string) string {
 			s = strings.ReplaceAll(s, p[0], p[1])
 		}
 	}
-	return strings.TrimSpace(s)
+	return dedupeWords(strings.TrimSpace(s))
+}
+
+// dedupeWords drops a word that repeats the one before it ("percutaneous
+// percutaneous"), which slot filling can produce.
+func dedupeWords(s string) string {
+	if !strings.Contains(s, " ") {
+		return s
+	}
+	words := strings.Split(s, " ")
+	out := words[:1]
+	for _, w := range words[1:] {
+		prev := out[len(out)-1]
+		if w != "" && strings.EqualFold(w, prev) && !unicode.IsDigit(rune(w[0])) {
+			continue
+		}
+		out = append(out, w)
+	}
+	return strings.Join(out, " ")
 }
 
 func capFirst(s string) string {

@@ -149,7 +149,7 @@ func irDrainAbscess(g *gen) *report {
 	size := g.cm(3, 12)
 	ml := g.between(5, 60) * 10
 	ind := g.xf("%s{|, for CT-guided drainage|. Request drain|. Please drain}.", g.pick(s.ind...))
-	pre := []string{g.xf("{Pre-procedure|Initial|Planning} {CT|images} {demonstrate|demonstrates|show} a {rim-enhancing|gas-containing|loculated|multiloculated|} fluid collection in the %s measuring %s{| with an enhancing wall| containing foci of gas}.", s.en, size)}
+	pre := []string{g.xf("{Pre-procedure|Initial|Planning} {CT demonstrates|CT shows|images demonstrate|images show} a {rim-enhancing|gas-containing|loculated|multiloculated|} fluid collection in the %s measuring %s{| with an enhancing wall| containing foci of gas}.", s.en, size)}
 	narr := nonEmpty(g.consent(), g.timeout(), g.position(s.pos...), g.sedation(), g.prep())
 	fr := g.frSize()
 	narr = append(narr, g.drainNarrative(s.en, approach, g.fluid(), fr, ml, false)...)
@@ -332,7 +332,7 @@ func irSoftBiopsy(g *gen) *report {
 	approach := g.pick(t.approach...)
 	fna := g.chance(0.2)
 	ind := g.xf("%s{|. CT-guided biopsy requested|. Request tissue sampling|. For biopsy}.", g.pick(t.ind...))
-	pre := []string{g.xf("{Pre-procedure|Planning|Limited} CT {images |}{demonstrate|demonstrates|show|shows|confirm} %s{| suitable for biopsy}.", t.en)}
+	pre := []string{g.xf("{Pre-procedure|Planning|Limited} {CT images demonstrate|CT images show|CT demonstrates|CT shows|CT confirms} %s{| suitable for biopsy}.", t.en)}
 	narr := nonEmpty(g.consent(), g.timeout(), g.position(t.pos...), g.sedation(), g.prep())
 	narr = append(narr, g.coreNarrative(approach, t.short, fna)...)
 	comp := g.noComplication()
@@ -469,6 +469,11 @@ func irBoneBiopsy(g *gen) *report {
 		ind = g.x("{Suspected|MRI shows} {spondylodiscitis|discitis-osteomyelitis} {with negative blood cultures|}{|, bone biopsy for culture}.")
 	}
 	pre := []string{g.xf("{Pre-procedure|Planning} CT {demonstrates|shows} %s{| measuring %s}.", t.en, g.cm(1, 5))}
+	if strings.Contains(t.short, "marrow") {
+		pre = []string{g.xf("{Pre-procedure|Planning} CT {demonstrates|shows} %s{| with preserved cortex| with diffusely heterogeneous marrow density| with diffuse sclerosis}.", t.en)}
+	} else if strings.Contains(t.short, "endplate") {
+		pre = []string{g.xf("{Pre-procedure|Planning} CT {demonstrates|shows} {erosion of|irregularity and erosion of} %s{| and a small paraspinal phlegmon}.", t.en)}
+	}
 	needle := g.pick("11-gauge bone biopsy needle", "13-gauge Jamshidi needle", "11G Jamshidi needle", "OnControl powered bone drill (11G)", "10-gauge Osteo-Site needle", "13G coaxial bone biopsy system", "Arrow OnControl 11-gauge needle", "14-gauge Bonopty system")
 	narr := nonEmpty(g.consent(), g.timeout(), g.position(t.pos...), g.sedation(), g.prep(),
 		g.xf("{The periosteum was anaesthetised with lidocaine. |}Via a %s approach, {a|an} %s was advanced {through the cortex |}into the %s.", g.pick(t.approach...), needle, t.short),

@@ -121,7 +121,8 @@ func pKnownStaging(g *gen) *report {
 		g.xf("Known %s, {awaiting|scheduled for|planned for|referred for} {surgery|%s|neoadjuvant chemotherapy|neoadjuvant FOLFIRINOX|oncology review|first cycle of chemotherapy|MDT discussion}. {Baseline|Staging|Pretreatment baseline} CT.", g.pdacAt(s), op),
 		g.xf("Pancreatic %s adenocarcinoma on {EUS biopsy|cytology}, {no prior treatment|treatment-naive|untreated}. Baseline {staging|imaging} {before|prior to} {neoadjuvant therapy|surgery|chemotherapy}.", s.en),
 	)
-	f := []string{g.xf("{Known|Biopsy-proven|The known} {%s|pancreatic %s mass} {is again seen|measuring|measures|is redemonstrated, measuring} %s{| as a %s mass}.", g.pdacAt(s), s.en, g.cm(1.5, 5), g.hypo())}
+	size := g.cm(1.5, 5)
+	f := []string{g.xf("{Known|Biopsy-proven|The known} {%s|pancreatic %s mass} {is again seen, measuring|measures|is redemonstrated, measuring} %s{| as a %s mass}.", g.pdacAt(s), s.en, size, g.hypo())}
 	f = append(f, g.ductSigns(s)...)
 	f = append(f, g.vessels(kind)...)
 	met := kind == locallyAdvanced && g.chance(0.3)
@@ -129,7 +130,7 @@ func pKnownStaging(g *gen) *report {
 	if g.chance(0.3) {
 		f = append(f, g.x("{A plastic|A metal|A} biliary stent is in place{| with expected pneumobilia}."))
 	}
-	imp := []string{g.xf("{Known|Biopsy-proven|Untreated|Treatment-naive} %s{| measuring %s}{,|:|.} %s", g.pdacAt(s), g.cm(1.5, 5), g.resectabilityLine(kind))}
+	imp := []string{g.xf("{Known|Biopsy-proven|Untreated|Treatment-naive} %s{| measuring %s}. %s", g.pdacAt(s), size, g.resectabilityLine(kind))}
 	if met {
 		imp = append(imp, g.x("{Hepatic metastases|Metastatic disease to the liver}; {stage IV|M1 disease}."))
 	} else {
@@ -154,7 +155,7 @@ func pStentOnly(g *gen) *report {
 	s := g.headSite()
 	size := g.cm(1.5, 4.5)
 	when := g.pick("2 days ago", "yesterday", "last week", "3 days ago", "on admission", "recently", fmt.Sprintf("on %s", g.date()))
-	stent := g.pick("plastic biliary stent", "covered metal biliary stent", "self-expanding metal stent", "CBD stent", "biliary stent", "uncovered metallic biliary stent", "10 Fr plastic stent", "percutaneous biliary drain")
+	stent := g.pick("plastic biliary stent", "covered metal biliary stent", "self-expanding metal stent", "CBD stent", "biliary stent", "uncovered metallic biliary stent", "10 Fr plastic stent")
 	ind := g.xf("{Painless jaundice|Obstructive jaundice|Jaundice} {with|and} {pancreatic head mass on ultrasound|dilated ducts|biliary obstruction}{|, ERCP with %s %s|; status post ERCP and %s placement %s}.", stent, when, stent, when)
 	f := []string{
 		g.xf("{A|The} %s is {in place|in satisfactory position|seen} {extending from the common hepatic duct into the duodenum|traversing the distal common bile duct|across the ampulla}{| with pneumobilia| with decompression of the biliary tree}.", stent),

@@ -170,7 +170,7 @@ func pIPMNBenign(g *gen) *report {
 	s := g.site()
 	size := g.cm(0.5, 2.4)
 	f := []string{
-		g.xf("{A|Multiple|Several} {cystic lesion|cystic lesions|small cysts} in the pancreatic %s, the largest %s, {communicating with|abutting} the {main pancreatic duct|pancreatic duct}{|, unchanged from prior|, stable over %d years}.", s.en, size, g.between(1, 6)),
+		g.xf("{A cystic lesion|Multiple cystic lesions|Several small cysts} in the pancreatic %s, {the largest |measuring }%s, {communicating with|abutting} the {main pancreatic duct|pancreatic duct}{|, unchanged from prior|, stable over %d years}.", s.en, size, g.between(1, 6)),
 		g.x("{No enhancing solid component|No mural nodule|No thickened or enhancing walls}{|, main duct not dilated| and the main pancreatic duct measures less than 5 mm}."),
 	}
 	imp := []string{g.x("{Side-branch|Branch-duct|Small branch-duct} IPMN{s|} {without worrisome features|without worrisome features or high-risk stigmata|, stable}{|. Follow-up per guidelines|. Recommend follow-up MRI in {1|2} years}.")}
@@ -266,7 +266,7 @@ func pMetsToPancreas(g *gen) *report {
 		technique:  []string{g.techniqueRoutine()},
 		findings:   keys("pancreas", f...),
 		impression: imp,
-		ja:         []string{g.pick("腎細胞癌の膵転移を疑う。", "膵転移疑い（原発は他臓器）。")},
+		ja:         []string{[]string{"腎細胞癌の膵転移を疑う。", "悪性黒色腫の膵転移を疑う。", "肺癌の膵転移を疑う。", "乳癌の膵転移を疑う。"}[prim]},
 	}
 	return g.assemble(rep, "pancreas", "kidneys")
 }
@@ -340,9 +340,10 @@ func pWhippleNonPDAC(g *gen) *report {
 
 func pSPNSerous(g *gen) *report {
 	s := g.site()
-	var ind string
+	var ind, ja string
 	var f, imp []string
 	if g.chance(0.5) {
+		ja = "充実性偽乳頭状腫瘍（SPN）を疑う。"
 		ind = g.x("{Young woman|25-year-old female|31 F|19 yo female} with {abdominal pain|palpable mass|early satiety}{|, incidental pancreatic mass}.")
 		f = []string{g.xf("{Well-encapsulated|Large well-circumscribed} {heterogeneous|mixed solid and cystic} mass in the pancreatic %s measuring %s with {internal haemorrhage|peripheral calcification|enhancing solid components}.", s.en, g.cm(4, 10))}
 		imp = []string{g.x("{Solid pseudopapillary neoplasm|Findings most consistent with a solid pseudopapillary neoplasm|SPN} {of the pancreas|}{| — surgical consultation}.")}
@@ -350,8 +351,10 @@ func pSPNSerous(g *gen) *report {
 			ind = g.xf("{s/p|Status post} {distal pancreatectomy|resection} for solid pseudopapillary neoplasm %s. Surveillance.", g.monthsAgo())
 			f = []string{g.x("Postsurgical changes without recurrent mass.")}
 			imp = []string{g.x("No recurrence following resection of solid pseudopapillary neoplasm.")}
+			ja = "SPN術後、再発なし。"
 		}
 	} else {
+		ja = "漿液性嚢胞腺腫を疑う。"
 		ind = g.x("{Incidental pancreatic cyst|Follow-up of pancreatic cystic lesion|Elderly woman with pancreatic cyst}.")
 		f = []string{g.xf("{Lobulated|Microcystic} {cystic lesion|mass} in the pancreatic %s measuring %s composed of {innumerable|multiple} tiny cysts{| with a central calcified scar}{| and a honeycomb appearance}.", s.en, g.cm(2, 7)), g.x("No main duct dilatation.")}
 		imp = []string{g.x("{Serous cystadenoma|Microcystic serous cystadenoma} of the pancreas{|, benign|, no further follow-up needed unless symptomatic}.")}
@@ -361,7 +364,7 @@ func pSPNSerous(g *gen) *report {
 		technique:  []string{g.techniquePancreas()},
 		findings:   keys("pancreas", f...),
 		impression: imp,
-		ja:         []string{g.pick("漿液性嚢胞腺腫を疑う。", "SPNを疑う。")},
+		ja:         []string{ja},
 	}
 	return g.assemble(rep, "pancreas")
 }

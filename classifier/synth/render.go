@@ -30,12 +30,21 @@ var organHeading = map[string][]string{
 
 // render writes the report in the drawn style: indication, (technique,
 // comparison,) findings and impression, in that order.
+//
+// In the "extracted" style it writes what the pipeline hands the classifier
+// for a headed report (pipeline.Report.ClassifierInput): the three sections'
+// bodies without headings, joined by newlines, technique and comparison
+// left out.
 func (g *gen) render(rep *report) string {
 	st := g.st
+	fullJA := st.ja >= 4 && len(rep.ja) > 0
 	var sections []string
 
 	ind := strings.Join(rep.indication, " ")
-	if st.ja >= 2 && rep.jaIndication != "" && g.chance(0.5) {
+	switch {
+	case fullJA && rep.jaIndication != "":
+		ind = rep.jaIndication
+	case st.ja >= 2 && rep.jaIndication != "" && g.chance(0.5):
 		if g.chance(0.5) {
 			ind = rep.jaIndication
 		} else {
@@ -45,52 +54,74 @@ func (g *gen) render(rep *report) string {
 	if ind != "" {
 		sections = append(sections, g.section(g.head("indication"), ind))
 	}
-	if len(rep.technique) > 0 && (rep.procedure || st.technique) {
+	if !st.extracted && !fullJA && len(rep.technique) > 0 && (rep.procedure || st.technique) {
 		name := "technique"
 		if rep.procedure {
 			name = g.pick("procedure", "technique", "technique")
 		}
 		sections = append(sections, g.section(g.head(name), strings.Join(rep.technique, " ")))
 	}
-	if st.comparison && rep.comparison != "" {
+	if !st.extracted && st.comparison && rep.comparison != "" {
 		sections = append(sections, g.section(g.head("comparison"), rep.comparison))
 	}
 
 	fs := g.orderFindings(rep)
-	if st.ja >= 1 {
-		for i := range fs {
-			if fs[i].ja != "" && g.chance(0.5) {
-				fs[i].text = fs[i].ja
+	if fullJA {
+		// Key findings said in Japanese, distractors in Japanese where a
+		// rendering exists (the others dropped).
+		var out []finding
+		out = append(out, finding{organ: "pancreas", text: strings.Join(rep.ja, "")})
+		for _, f := range fs[min(rep.nKey, len(fs)):] {
+			if f.ja != "" {
+				out = append(out, finding{organ: f.organ, text: f.ja})
 			}
 		}
-	}
-	if st.ja >= 2 && len(rep.ja) > 0 {
-		at := g.between(0, len(fs))
-		extra := finding{organ: "", text: strings.Join(g.some(g.between(1, len(rep.ja)), rep.ja...), "")}
-		if st.structured {
-			extra.organ = "pancreas"
-			if g.task == TaskIRProcedure {
-				extra.organ = ""
+		fs = out
+	} else {
+		if st.ja >= 1 {
+			for i := range fs {
+				if fs[i].ja != "" && g.chance(0.5) {
+					fs[i].text = fs[i].ja
+				}
 			}
 		}
-		fs = append(fs[:at], append([]finding{extra}, fs[at:]...)...)
+		if st.ja >= 2 && len(rep.ja) > 0 {
+			at := g.between(0, len(fs))
+			extra := finding{organ: "", text: strings.Join(g.some(g.between(1, len(rep.ja)), rep.ja...), "")}
+			if st.structured && g.task == TaskPancreas {
+				extra.organ = "pancreas"
+			}
+			fs = append(fs[:at], append([]finding{extra}, fs[at:]...)...)
+		}
 	}
 	if len(fs) > 0 {
 		sections = append(sections, g.section(g.head("findings"), g.findingsText(fs)))
 	}
 
-	imp := rep.impression
-	if st.ja >= 3 && len(rep.jaImpression) > 0 {
+	imp := append([]string(nil), rep.impression...)
+	switch {
+	case fullJA && len(rep.jaImpression) > 0:
+		imp = rep.jaImpression
+	case st.ja >= 3 && len(rep.jaImpression) > 0:
 		if g.chance(0.5) {
 			imp = rep.jaImpression
 		} else {
-			imp = append(append([]string{}, imp...), rep.jaImpression...)
+			imp = append(imp, rep.jaImpression...)
+		}
+	}
+	// Real impressions often end (or, now and then, start) with incidental
+	// findings; they never bear on the label.
+	if inc := g.incidentalImpressions(rep); len(inc) > 0 && !fullJA {
+		if g.chance(0.15) {
+			imp = append(inc, imp...)
+		} else {
+			imp = append(imp, inc...)
 		}
 	}
 	if len(imp) > 0 {
 		sections = append(sections, g.section(g.head("impression"), g.list(imp)))
 	}
-	if st.artefacts && g.chance(0.5) {
+	if st.artefacts && !st.extracted && g.chance(0.5) {
 		sections = append(sections, g.pick(
 			"This report was generated using voice recognition software; minor transcription errors may be present.",
 			"Dictated but not read.",
@@ -101,9 +132,27 @@ func (g *gen) render(rep *report) string {
 		))
 	}
 
-	text := strings.Join(sections, st.sectionSep)
-	text = g.postProcess(text)
-	return text
+	sep := st.sectionSep
+	if st.extracted {
+		sep = "\n"
+	}
+	text := strings.Join(sections, sep)
+	return g.postProcess(text)
+}
+
+// incidentalImpressions picks up to two of the report's distractor findings
+// that have a short impression form.
+func (g *gen) incidentalImpressions(rep *report) []string {
+	if g.st.terse || !g.chance(0.35) {
+		return nil
+	}
+	var out []string
+	for _, f := range rep.findings[min(rep.nKey, len(rep.findings)):] {
+		if f.imp != "" && len(out) < 2 && g.chance(0.6) {
+			out = append(out, f.imp)
+		}
+	}
+	return out
 }
 
 func (g *gen) orderFindings(rep *report) []finding {
@@ -237,6 +286,9 @@ var jaHeadings = map[string]string{
 
 // head returns the heading for a section ("" for free text).
 func (g *gen) head(name string) string {
+	if g.st.extracted {
+		return ""
+	}
 	if !g.st.headed {
 		// Free text: a few still carry a lone "Impression:".
 		if name == "impression" && g.chance(0.3) {
