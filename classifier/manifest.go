@@ -1,0 +1,89 @@
+package classifier
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/radflag/radflag/classifier/transformer"
+)
+
+// Manifest is radflag.json, written beside the Hugging Face files.
+type Manifest struct {
+	Task            string             `json:"task"`
+	Name            string             `json:"name"`
+	Version         string             `json:"version"`
+	Labels          []Label            `json:"labels"` // in logit order, with dataset ids
+	Architecture    Architecture       `json:"architecture"`
+	TrainingData    DataDigest         `json:"training_data"`
+	ValidationData  DataDigest         `json:"validation_data"`
+	Validation      ValidationMetrics  `json:"validation"`
+	Training        TrainingRun        `json:"training"`
+	Created         time.Time          `json:"created"`
+	TrainingSeconds float64            `json:"training_seconds"`
+	Extra           map[string]float64 `json:"extra,omitempty"`
+}
+
+// Architecture describes the network.
+type Architecture struct {
+	Type string `json:"type"` // "bert"
+	transformer.Config
+	MaxTokens int `json:"max_tokens"` // texts longer are cut in the middle
+}
+
+// DataDigest identifies a data set.
+type DataDigest struct {
+	File   string         `json:"file,omitempty"`
+	SHA256 string         `json:"sha256"`
+	N      int            `json:"n"`
+	Counts map[string]int `json:"counts"` // by label name
+}
+
+// ValidationMetrics are measured through hugot on the written model.
+type ValidationMetrics struct {
+	N        int                `json:"n"`
+	Accuracy float64            `json:"accuracy"`
+	MacroF1  float64            `json:"macro_f1"`
+	Recall   map[string]float64 `json:"recall"` // by label name
+	Loss     float64            `json:"loss"`
+}
+
+// TrainingRun records how training went.
+type TrainingRun struct {
+	Seed         int64   `json:"seed"`
+	Epochs       int     `json:"epochs"`
+	Steps        int     `json:"steps"`
+	BatchSize    int     `json:"batch_size"`
+	LearningRate float64 `json:"learning_rate"`
+	FirstLoss    float64 `json:"first_loss"`
+	LastLoss     float64 `json:"last_loss"`
+	Stopped      string  `json:"stopped"`
+	VocabSize    int     `json:"vocab_size"`
+}
+
+const manifestFile = "radflag.json"
+
+func readManifest(dir string) (*Manifest, error) {
+	b, err := os.ReadFile(filepath.Join(dir, manifestFile))
+	if err != nil {
+		return nil, err
+	}
+	var m Manifest
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("parse %s: %w", manifestFile, err)
+	}
+	return &m, nil
+}
+
+func writeManifest(dir string, m *Manifest) error {
+	b, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode %s: %w", manifestFile, err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, manifestFile), append(b, '\n'), 0o644); err != nil {
+		return fmt.Errorf("write %s: %w", manifestFile, err)
+	}
+	return nil
+}

@@ -1,0 +1,390 @@
+package classifier
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/knights-analytics/hugot"
+	"github.com/knights-analytics/hugot/pipelines"
+
+	"github.com/radflag/radflag/classifier/tokenizer"
+	"github.com/radflag/radflag/models"
+)
+
+// Config configures Load.
+type Config struct {
+	Task      Task
+	BatchSize int    // texts per model call; default 32
+	MaxTokens int    // default: the model's max_position_embeddings (at most 512)
+	Evidence  bool   // compute evidence sentences with each prediction
+	CacheDir  string // where built-in models are extracted; default: user cache dir
+	// MaxEvidenceSentences bounds the sentences scored per text (the
+	// longest are kept); default 24.
+	MaxEvidenceSentences int
+	// TopEvidence is how many evidence sentences a prediction keeps; default 3.
+	TopEvidence int
+}
+
+// ModelInfo identifies a loaded model.
+type ModelInfo struct {
+	Task         string `json:"task"`
+	Name         string `json:"name"`
+	Version      string `json:"version"`
+	Digest       string `json:"digest"` // sha256 of model.onnx, hex
+	Architecture string `json:"architecture"`
+	Dir          string `json:"dir"`
+	MaxTokens    int    `json:"max_tokens"`
+}
+
+// Prediction is the answer for one text.
+type Prediction struct {
+	Label         int                `json:"label"`
+	LabelName     string             `json:"label_name"`
+	Probabilities map[string]float64 `json:"probabilities"`
+	Evidence      []Evidence         `json:"evidence,omitempty"`
+}
+
+// Evidence is a sentence that drove a prediction.
+type Evidence struct {
+	Sentence string  `json:"sentence"`
+	Start    int     `json:"start"` // byte offsets in the input text
+	End      int     `json:"end"`
+	Weight   float64 `json:"weight"` // drop of the predicted class's probability when the sentence is removed
+}
+
+// Model is a loaded classifier. It is safe for concurrent use; calls are
+// serialised (the model itself uses every core).
+type Model struct {
+	cfg      Config
+	info     ModelInfo
+	labelIdx []int // labelIdx[i]: index into Task.Labels of hugot class i
+	names    []string
+	tk       *tokenizer.Tokenizer
+	mu       sync.Mutex
+	session  *hugot.Session
+	pipe     *pipelines.TextClassificationPipeline
+}
+
+// maxTextBytes bounds one input text; reports are a few KiB.
+const maxTextBytes = 1 << 20
+
+// Load opens the task's model directory (or the built-in default) and
+// checks that it fits the task before anyone relies on it.
+func Load(ctx context.Context, cfg Config) (*Model, error) {
+	task := cfg.Task
+	if err := task.Validate(); err != nil {
+		return nil, err
+	}
+	if cfg.BatchSize <= 0 {
+		cfg.BatchSize = 32
+	}
+	if cfg.MaxEvidenceSentences <= 0 {
+		cfg.MaxEvidenceSentences = 24
+	}
+	if cfg.TopEvidence <= 0 {
+		cfg.TopEvidence = 3
+	}
+	dir := task.ModelDir
+	if dir == "" {
+		d, err := models.Extract(task.Name, cfg.CacheDir)
+		if err != nil {
+			return nil, fmt.Errorf("task %s: built-in model: %w", task.Name, err)
+		}
+		dir = d
+	}
+	m, err := open(ctx, cfg, dir)
+	if err != nil {
+		return nil, fmt.Errorf("load model %s for task %s: %w", dir, task.Name, err)
+	}
+	return m, nil
+}
+
+func open(ctx context.Context, cfg Config, dir string) (*Model, error) {
+	task := cfg.Task
+	for _, f := range []string{"model.onnx", "config.json", "tokenizer.json"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			return nil, fmt.Errorf("model directory needs %s: %w", f, err)
+		}
+	}
+	var hf struct {
+		ID2Label     map[string]string `json:"id2label"`
+		MaxPositions int               `json:"max_position_embeddings"`
+		ModelType    string            `json:"model_type"`
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "config.json"))
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(b, &hf); err != nil {
+		return nil, fmt.Errorf("parse config.json: %w", err)
+	}
+	if len(hf.ID2Label) != len(task.Labels) {
+		return nil, fmt.Errorf("config.json id2label has %d labels but task %s has %d", len(hf.ID2Label), task.Name, len(task.Labels))
+	}
+	man, err := readManifest(dir)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		man = nil // a model brought by a site: config.json alone names its labels
+	case err != nil:
+		return nil, err
+	default:
+		if man.Task != "" && man.Task != task.Name {
+			return nil, fmt.Errorf("radflag.json is for task %q, not %q", man.Task, task.Name)
+		}
+		if len(man.Labels) != len(task.Labels) {
+			return nil, fmt.Errorf("radflag.json has %d labels but config.json id2label has %d and task %s has %d",
+				len(man.Labels), len(hf.ID2Label), task.Name, len(task.Labels))
+		}
+		for i, l := range man.Labels {
+			if l != task.Labels[i] {
+				return nil, fmt.Errorf("radflag.json label %d is %d %q, task %s says %d %q", i, l.ID, l.Name, task.Name, task.Labels[i].ID, task.Labels[i].Name)
+			}
+		}
+	}
+	// Map hugot's classes to task labels: by name when config.json uses the
+	// task's names, else by position.
+	names := make([]string, len(task.Labels))
+	labelIdx := make([]int, len(task.Labels))
+	byName := true
+	for k, v := range hf.ID2Label {
+		i, err := strconv.Atoi(k)
+		if err != nil || i < 0 || i >= len(task.Labels) {
+			return nil, fmt.Errorf("config.json id2label key %q is not a class index below %d", k, len(task.Labels))
+		}
+		names[i] = v
+		if task.index(labelIDByName(task, v)) < 0 {
+			byName = false
+		}
+	}
+	for i := range names {
+		labelIdx[i] = i
+		if byName {
+			labelIdx[i] = task.index(labelIDByName(task, names[i]))
+		}
+	}
+	maxTokens := cfg.MaxTokens
+	if hf.MaxPositions > 0 && (maxTokens <= 0 || maxTokens > hf.MaxPositions) {
+		maxTokens = hf.MaxPositions
+	}
+	if maxTokens <= 0 || maxTokens > 512 {
+		maxTokens = 512
+	}
+	tj, err := os.ReadFile(filepath.Join(dir, "tokenizer.json"))
+	if err != nil {
+		return nil, err
+	}
+	tk, err := tokenizer.New(tj)
+	if err != nil {
+		return nil, err
+	}
+	digest, err := fileSHA256(filepath.Join(dir, "model.onnx"))
+	if err != nil {
+		return nil, err
+	}
+	session, err := hugot.NewGoSession(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("start hugot session: %w", err)
+	}
+	pipe, err := hugot.NewPipeline(session, hugot.TextClassificationConfig{
+		ModelPath: dir,
+		Name:      task.Name,
+		Options:   []hugot.TextClassificationOption{pipelines.WithMultiLabel(), pipelines.WithSoftmax()},
+	})
+	if err != nil {
+		_ = session.Destroy()
+		if strings.Contains(err.Error(), "id2label") {
+			return nil, fmt.Errorf("config.json id2label does not match the model's logits: %w", err)
+		}
+		return nil, fmt.Errorf("load model.onnx: %w", err)
+	}
+	info := ModelInfo{Task: task.Name, Name: filepath.Base(dir), Digest: digest, Architecture: hf.ModelType, Dir: dir, MaxTokens: maxTokens}
+	if man != nil {
+		if man.Name != "" {
+			info.Name = man.Name
+		}
+		info.Version = man.Version
+		if man.Architecture.Type != "" {
+			info.Architecture = fmt.Sprintf("%s L%d H%d A%d F%d", man.Architecture.Type, man.Architecture.Layers,
+				man.Architecture.Hidden, man.Architecture.Heads, man.Architecture.FFN)
+		}
+	}
+	if info.Version == "" {
+		info.Version = digest[:12]
+	}
+	return &Model{cfg: cfg, info: info, labelIdx: labelIdx, names: names, tk: tk, session: session, pipe: pipe}, nil
+}
+
+func labelIDByName(t Task, name string) int {
+	for _, l := range t.Labels {
+		if l.Name == name {
+			return l.ID
+		}
+	}
+	return -1 << 31
+}
+
+func fileSHA256(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", fmt.Errorf("hash %s: %w", path, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// Info describes the loaded model.
+func (m *Model) Info() ModelInfo { return m.info }
+
+// Task is the model's task.
+func (m *Model) Task() Task { return m.cfg.Task }
+
+// Close releases the model.
+func (m *Model) Close() error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.session == nil {
+		return nil
+	}
+	err := m.session.Destroy()
+	m.session, m.pipe = nil, nil
+	return err
+}
+
+// Predict classifies texts, in batches of Config.BatchSize.
+func (m *Model) Predict(ctx context.Context, texts []string) ([]Prediction, error) {
+	for i, t := range texts {
+		if len(t) > maxTextBytes {
+			return nil, fmt.Errorf("text %d is %d bytes, limit %d", i, len(t), maxTextBytes)
+		}
+	}
+	probs, err := m.probabilities(ctx, texts)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Prediction, len(texts))
+	for i, p := range probs {
+		out[i] = m.prediction(p)
+	}
+	if m.cfg.Evidence {
+		for i := range out {
+			ev, err := m.evidence(ctx, texts[i], probs[i])
+			if err != nil {
+				return nil, err
+			}
+			out[i].Evidence = ev
+		}
+	}
+	return out, nil
+}
+
+// Explain returns the evidence sentences for one text's prediction.
+func (m *Model) Explain(ctx context.Context, text string) ([]Evidence, error) {
+	probs, err := m.probabilities(ctx, []string{text})
+	if err != nil {
+		return nil, err
+	}
+	return m.evidence(ctx, text, probs[0])
+}
+
+func (m *Model) prediction(p []float64) Prediction {
+	best := 0
+	for i := range p {
+		if p[i] > p[best] {
+			best = i
+		}
+	}
+	l := m.cfg.Task.Labels[best]
+	pr := Prediction{Label: l.ID, LabelName: l.Name, Probabilities: map[string]float64{}}
+	for i, v := range p {
+		pr.Probabilities[m.cfg.Task.Labels[i].Name] = v
+	}
+	return pr
+}
+
+// probabilities returns, per text, probabilities in task label order.
+func (m *Model) probabilities(ctx context.Context, texts []string) ([][]float64, error) {
+	fitted := make([]string, len(texts))
+	for i, t := range texts {
+		fitted[i] = m.tk.Fit(t, m.info.MaxTokens)
+	}
+	out := make([][]float64, 0, len(texts))
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.pipe == nil {
+		return nil, errors.New("model is closed")
+	}
+	for lo := 0; lo < len(fitted); lo += m.cfg.BatchSize {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		hi := min(lo+m.cfg.BatchSize, len(fitted))
+		res, err := m.pipe.RunPipeline(ctx, fitted[lo:hi])
+		if err != nil {
+			return nil, fmt.Errorf("run model on texts %d..%d: %w", lo, hi-1, err)
+		}
+		for _, cls := range res.ClassificationOutputs {
+			p := make([]float64, len(m.cfg.Task.Labels))
+			if len(cls) != len(p) {
+				return nil, fmt.Errorf("model returned %d classes, task has %d", len(cls), len(p))
+			}
+			for i, co := range cls {
+				p[m.labelIdx[i]] = float64(co.Score)
+			}
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
+
+// evidence scores each sentence by how much the predicted class's
+// probability drops when it is removed, and keeps the top ones.
+func (m *Model) evidence(ctx context.Context, text string, probs []float64) ([]Evidence, error) {
+	sents := SplitSentences(text)
+	if len(sents) == 0 {
+		return nil, nil
+	}
+	if len(sents) > m.cfg.MaxEvidenceSentences {
+		sort.SliceStable(sents, func(i, j int) bool { return sents[i].End-sents[i].Start > sents[j].End-sents[j].Start })
+		sents = sents[:m.cfg.MaxEvidenceSentences]
+		sort.Slice(sents, func(i, j int) bool { return sents[i].Start < sents[j].Start })
+	}
+	pred := 0
+	for i := range probs {
+		if probs[i] > probs[pred] {
+			pred = i
+		}
+	}
+	perturbed := make([]string, len(sents))
+	for i, s := range sents {
+		perturbed[i] = text[:s.Start] + " " + text[s.End:]
+	}
+	pp, err := m.probabilities(ctx, perturbed)
+	if err != nil {
+		return nil, fmt.Errorf("evidence: %w", err)
+	}
+	ev := make([]Evidence, len(sents))
+	for i, s := range sents {
+		ev[i] = Evidence{Sentence: text[s.Start:s.End], Start: s.Start, End: s.End, Weight: probs[pred] - pp[i][pred]}
+	}
+	sort.SliceStable(ev, func(i, j int) bool { return ev[i].Weight > ev[j].Weight })
+	keep := 0
+	for keep < len(ev) && keep < m.cfg.TopEvidence && (ev[keep].Weight > 0 || keep == 0) {
+		keep++
+	}
+	return ev[:keep], nil
+}

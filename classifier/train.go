@@ -1,0 +1,267 @@
+package classifier
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"path/filepath"
+	"time"
+
+	"github.com/radflag/radflag/classifier/dataset"
+	"github.com/radflag/radflag/classifier/metrics"
+	"github.com/radflag/radflag/classifier/tokenizer"
+	"github.com/radflag/radflag/classifier/transformer"
+)
+
+// TrainConfig configures Train.
+type TrainConfig struct {
+	Task         Task
+	DataPath     string
+	ValPath      string  // "" = hold out ValFraction of the training data (stratified)
+	ValFraction  float64 // default 0.1
+	OutDir       string
+	Seed         int64
+	Epochs       int
+	MaxDuration  time.Duration
+	BatchSize    int
+	LearningRate float64
+	MaxTokens    int // default 256
+	VocabSize    int // default 6000
+	Hidden       int // default 128
+	Layers       int // default 2
+	Heads        int // default 4
+	FFN          int // default 4*Hidden
+	Patience     int
+	EvalEvery    int
+	Name         string // model name in radflag.json; default "radflag-<task>"
+	Progress     func(transformer.Progress)
+	// Log receives a few lines about the run's phases (no report text).
+	Log func(format string, args ...any)
+}
+
+// TrainResult summarises a run.
+type TrainResult struct {
+	Manifest *Manifest
+	Dir      string
+}
+
+// Train trains a model for cfg.Task and writes its directory (model.onnx,
+// config.json, tokenizer.json, radflag.json). The validation metrics in
+// radflag.json are measured by loading the written directory through hugot,
+// the path serve uses.
+func Train(ctx context.Context, cfg TrainConfig) (*TrainResult, error) {
+	task := cfg.Task
+	if err := task.Validate(); err != nil {
+		return nil, err
+	}
+	if cfg.OutDir == "" {
+		return nil, errors.New("train: no output directory")
+	}
+	logf := cfg.Log
+	if logf == nil {
+		logf = func(string, ...any) {}
+	}
+	def := func(v *int, d int) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	def(&cfg.MaxTokens, 256)
+	def(&cfg.VocabSize, 6000)
+	def(&cfg.Hidden, 128)
+	def(&cfg.Layers, 2)
+	def(&cfg.Heads, 4)
+	def(&cfg.FFN, 4*cfg.Hidden)
+	def(&cfg.BatchSize, 32)
+	if cfg.ValFraction <= 0 || cfg.ValFraction >= 1 {
+		cfg.ValFraction = 0.1
+	}
+	if cfg.LearningRate <= 0 {
+		cfg.LearningRate = 1e-3
+	}
+	if cfg.Name == "" {
+		cfg.Name = "radflag-" + task.Name
+	}
+	start := time.Now()
+	valid := func(l int) bool { return task.index(l) >= 0 }
+	trainData, err := dataset.ReadFile(cfg.DataPath, valid)
+	if err != nil {
+		return nil, fmt.Errorf("training data: %w", err)
+	}
+	trainDigest, err := digestFile(cfg.DataPath)
+	if err != nil {
+		return nil, err
+	}
+	var valData []dataset.Example
+	var valDigest string
+	if cfg.ValPath != "" {
+		if valData, err = dataset.ReadFile(cfg.ValPath, valid); err != nil {
+			return nil, fmt.Errorf("validation data: %w", err)
+		}
+		if valDigest, err = digestFile(cfg.ValPath); err != nil {
+			return nil, err
+		}
+	} else {
+		trainData, valData = splitStratified(trainData, cfg.ValFraction, cfg.Seed)
+		valDigest = trainDigest
+	}
+	if len(trainData) == 0 || len(valData) == 0 {
+		return nil, errors.New("train: need both training and validation examples")
+	}
+	logf("task %s: %d training, %d validation reports", task.Name, len(trainData), len(valData))
+
+	texts := make([]string, len(trainData))
+	for i, ex := range trainData {
+		texts[i] = ex.Text
+	}
+	vocab, err := tokenizer.Train(texts, tokenizer.TrainConfig{VocabSize: cfg.VocabSize})
+	if err != nil {
+		return nil, err
+	}
+	tj := tokenizer.Build(vocab)
+	tk, err := tokenizer.New(tj)
+	if err != nil {
+		return nil, err
+	}
+	encode := func(exs []dataset.Example) []transformer.Example {
+		out := make([]transformer.Example, len(exs))
+		for i, ex := range exs {
+			out[i] = transformer.Example{IDs: tk.Encode(tk.Fit(ex.Text, cfg.MaxTokens)), Label: task.index(ex.Label)}
+		}
+		return out
+	}
+	trainEx, valEx := encode(trainData), encode(valData)
+	logf("vocabulary %d tokens; tokenised in %v", len(vocab), time.Since(start).Round(time.Millisecond))
+
+	mc := transformer.Config{VocabSize: len(vocab), Hidden: cfg.Hidden, Layers: cfg.Layers, Heads: cfg.Heads, FFN: cfg.FFN,
+		MaxPositions: cfg.MaxTokens, TypeVocab: 2, NumLabels: len(task.Labels), Dropout: 0.1}
+	res, err := transformer.Train(ctx, transformer.TrainConfig{
+		Model: mc, Seed: cfg.Seed, BatchSize: cfg.BatchSize, Epochs: cfg.Epochs, LearningRate: cfg.LearningRate,
+		MaxDuration: cfg.MaxDuration, Patience: cfg.Patience, EvalEvery: cfg.EvalEvery, Progress: cfg.Progress,
+	}, trainEx, valEx)
+	if err != nil {
+		return nil, err
+	}
+	trainSeconds := time.Since(start).Seconds()
+	logf("trained: %d steps, %d epochs, stopped: %s; validation accuracy %.4f (gomlx)", res.Steps, res.Epochs, res.Stopped, res.ValAccuracy)
+
+	names := make([]string, len(task.Labels))
+	for i, l := range task.Labels {
+		names[i] = l.Name
+	}
+	if err := transformer.WriteDir(cfg.OutDir, mc, res.Weights, tj, names); err != nil {
+		return nil, err
+	}
+	man := &Manifest{
+		Task: task.Name, Name: cfg.Name, Labels: task.Labels,
+		Architecture:   Architecture{Type: "bert", Config: mc, MaxTokens: cfg.MaxTokens},
+		TrainingData:   DataDigest{File: filepath.Base(cfg.DataPath), SHA256: trainDigest, N: len(trainData), Counts: counts(task, trainData)},
+		ValidationData: DataDigest{File: filepath.Base(firstNonEmpty(cfg.ValPath, cfg.DataPath)), SHA256: valDigest, N: len(valData), Counts: counts(task, valData)},
+		Training: TrainingRun{Seed: cfg.Seed, Epochs: res.Epochs, Steps: res.Steps, BatchSize: cfg.BatchSize,
+			LearningRate: cfg.LearningRate, FirstLoss: res.FirstLoss, LastLoss: res.LastLoss, Stopped: res.Stopped, VocabSize: len(vocab)},
+		Created:         time.Now().UTC().Truncate(time.Second),
+		TrainingSeconds: trainSeconds,
+	}
+	digest, err := fileSHA256(filepath.Join(cfg.OutDir, "model.onnx"))
+	if err != nil {
+		return nil, err
+	}
+	man.Version = man.Created.Format("20060102") + "-" + digest[:8]
+	if err := writeManifest(cfg.OutDir, man); err != nil {
+		return nil, err
+	}
+
+	// Measure validation through hugot on the written directory.
+	vt := task
+	vt.ModelDir = cfg.OutDir
+	m, err := Load(ctx, Config{Task: vt, MaxTokens: cfg.MaxTokens})
+	if err != nil {
+		return nil, fmt.Errorf("reload trained model: %w", err)
+	}
+	defer m.Close()
+	vtexts := make([]string, len(valData))
+	gold := make([]int, len(valData))
+	for i, ex := range valData {
+		vtexts[i], gold[i] = ex.Text, ex.Label
+	}
+	preds, err := m.Predict(ctx, vtexts)
+	if err != nil {
+		return nil, fmt.Errorf("validate trained model: %w", err)
+	}
+	pred := make([]int, len(preds))
+	agree := 0
+	for i, p := range preds {
+		pred[i] = p.Label
+		if task.index(p.Label) == res.ValPred[i] {
+			agree++
+		}
+	}
+	if agree != len(preds) {
+		logf("warning: hugot and gomlx disagree on %d of %d validation predictions", len(preds)-agree, len(preds))
+	}
+	ml := make([]metrics.Label, len(task.Labels))
+	for i, l := range task.Labels {
+		ml[i] = metrics.Label{ID: l.ID, Name: l.Name}
+	}
+	sc, err := metrics.Compute(ml, gold, pred)
+	if err != nil {
+		return nil, err
+	}
+	man.Validation = ValidationMetrics{N: sc.N, Accuracy: sc.Accuracy, MacroF1: sc.MacroF1, Recall: map[string]float64{}, Loss: res.ValLoss}
+	for _, c := range sc.PerClass {
+		man.Validation.Recall[c.Label.Name] = c.Recall
+	}
+	if err := writeManifest(cfg.OutDir, man); err != nil {
+		return nil, err
+	}
+	logf("validation through hugot: accuracy %.4f, macro F1 %.4f", sc.Accuracy, sc.MacroF1)
+	return &TrainResult{Manifest: man, Dir: cfg.OutDir}, nil
+}
+
+func firstNonEmpty(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+func counts(t Task, exs []dataset.Example) map[string]int {
+	m := map[string]int{}
+	for _, ex := range exs {
+		m[t.Labels[t.index(ex.Label)].Name]++
+	}
+	return m
+}
+
+func digestFile(path string) (string, error) {
+	d, err := fileSHA256(path)
+	if err != nil {
+		return "", fmt.Errorf("digest %s: %w", path, err)
+	}
+	return d, nil
+}
+
+// splitStratified holds out frac of each label, deterministically for seed.
+func splitStratified(exs []dataset.Example, frac float64, seed int64) (train, val []dataset.Example) {
+	rng := rand.New(rand.NewPCG(uint64(seed), 0x5711))
+	by := map[int][]dataset.Example{}
+	var order []int
+	for _, ex := range exs {
+		if _, ok := by[ex.Label]; !ok {
+			order = append(order, ex.Label)
+		}
+		by[ex.Label] = append(by[ex.Label], ex)
+	}
+	for _, l := range order {
+		g := by[l]
+		rng.Shuffle(len(g), func(i, j int) { g[i], g[j] = g[j], g[i] })
+		k := int(float64(len(g))*frac + 0.5)
+		if k == 0 && len(g) > 1 {
+			k = 1
+		}
+		val = append(val, g[:k]...)
+		train = append(train, g[k:]...)
+	}
+	return train, val
+}
