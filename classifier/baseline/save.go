@@ -67,6 +67,11 @@ func (m *Model) Save(path string) error {
 		return fmt.Errorf("save baseline model: %w", err)
 	}
 	defer os.Remove(tmp.Name())
+	// CreateTemp makes the file 0600; a model is not secret.
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		return fmt.Errorf("save baseline model %s: %w", path, err)
+	}
 	if err := m.Write(tmp); err != nil {
 		tmp.Close()
 		return fmt.Errorf("save baseline model %s: %w", path, err)
