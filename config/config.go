@@ -35,6 +35,7 @@ type Config struct {
 	NATS     NATS     `yaml:"nats"`
 	FHIR     FHIR     `yaml:"fhir"`
 	Classify Classify `yaml:"classify"`
+	Worklist Worklist `yaml:"worklist"`
 }
 
 // Log configures logging.
@@ -132,6 +133,28 @@ type Classify struct {
 	ModelDirs map[string]string `yaml:"model_dirs"`
 }
 
+// Worklist configures the navigators' worklist (role worklist). Nobody gets
+// in unless users, a trusted proxy header or allow_anonymous say so.
+type Worklist struct {
+	// Users maps local user names to bcrypt password hashes
+	// (`htpasswd -nbB name password`).
+	Users map[string]string `yaml:"users"`
+	// UsersFile adds users from a file of "name:bcrypt-hash" lines.
+	UsersFile string `yaml:"users_file"`
+	// SessionSecretFile holds the key (32 bytes or more) signing session
+	// cookies and CSRF tokens; processes sharing it share sessions. Empty:
+	// a random key per process (sessions end on restart).
+	SessionSecretFile string   `yaml:"session_secret_file"`
+	SessionTTL        Duration `yaml:"session_ttl"`
+	// TrustedHeader names the header in which an authenticating reverse
+	// proxy passes the user; it is believed only from TrustedProxies
+	// (IP addresses or CIDR prefixes).
+	TrustedHeader  string   `yaml:"trusted_header"`
+	TrustedProxies []string `yaml:"trusted_proxies"`
+	// AllowAnonymous lets anyone use the worklist (not recommended).
+	AllowAnonymous bool `yaml:"allow_anonymous"`
+}
+
 // Default returns the configuration that runs everything on one machine.
 func Default() Config {
 	return Config{
@@ -170,6 +193,7 @@ func Default() Config {
 			MaxDeliver: 5,
 			Tasks:      []string{"pancreas", "ir_procedure"},
 		},
+		Worklist: Worklist{SessionTTL: Duration(12 * time.Hour)},
 	}
 }
 

@@ -93,6 +93,9 @@ func TestBadConfigFailsWithFieldName(t *testing.T) {
 		{name: "negative batch", yaml: "classify:\n  batch_size: 0\n", wantErr: []string{"classify.batch_size"}},
 		{name: "tls half", yaml: "mllp:\n  tls:\n    cert_file: /nonexistent.pem\n", wantErr: []string{"mllp.tls", "go together"}},
 		{name: "wrong type", yaml: "mllp:\n  max_conns: many\n", wantErr: []string{"line 2", "many"}},
+		{name: "worklist plain password", env: []string{"RADFLAG_WORKLIST_USERS=alice=hunter2"}, wantErr: []string{"worklist.users", "bcrypt"}},
+		{name: "worklist header without proxies", yaml: "worklist:\n  trusted_header: X-Remote-User\n", wantErr: []string{"worklist.trusted_proxies"}},
+		{name: "worklist bad proxy", yaml: "worklist:\n  trusted_proxies: [10.0.0.0/33]\n", wantErr: []string{"worklist.trusted_proxies", "10.0.0.0/33"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

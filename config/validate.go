@@ -110,6 +110,9 @@ func (c *Config) Validate() error {
 	if c.Classify.MaxDeliver < 1 {
 		return bad("classify.max_deliver", "must be at least 1, got %d", c.Classify.MaxDeliver)
 	}
+	if err := c.Worklist.validate(); err != nil {
+		return err
+	}
 	if c.NATS.URL == "" || c.HasRole(RoleClassify) {
 		if err := checkWritableDir(c.DataDir); err != nil {
 			return bad("data_dir", "%v", err)
@@ -181,6 +184,51 @@ func checkWritableDir(dir string) error {
 	os.Remove(name)
 	if abs, err := filepath.Abs(dir); err == nil && abs == "/" {
 		return errors.New("must not be the file system root")
+	}
+	return nil
+}
+
+var (
+	bcryptRE     = regexp.MustCompile(`^\$2[aby]\$[0-3][0-9]\$[./A-Za-z0-9]{53}$`)
+	userNameRE   = regexp.MustCompile(`^[A-Za-z0-9._@-]{1,64}$`)
+	headerNameRE = regexp.MustCompile("^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")
+)
+
+func (w *Worklist) validate() error {
+	bad := func(field, format string, args ...any) error {
+		return &FieldError{Field: "worklist." + field, Reason: fmt.Sprintf(format, args...)}
+	}
+	for name, hash := range w.Users {
+		if !userNameRE.MatchString(name) {
+			return bad("users", "user name %q: use 1-64 letters, digits, '.', '_', '@' or '-'", name)
+		}
+		if !bcryptRE.MatchString(hash) {
+			return bad("users", "user %s: password must be a bcrypt hash ($2y$...; make one with htpasswd -nbB)", name)
+		}
+	}
+	for field, f := range map[string]string{"users_file": w.UsersFile, "session_secret_file": w.SessionSecretFile} {
+		if f == "" {
+			continue
+		}
+		if _, err := os.Stat(f); err != nil {
+			return bad(field, "cannot read %s: %v", f, errors.Unwrap(err))
+		}
+	}
+	if w.SessionTTL <= 0 {
+		return bad("session_ttl", "must be a positive duration, got %s", w.SessionTTL)
+	}
+	if w.TrustedHeader != "" {
+		if !headerNameRE.MatchString(w.TrustedHeader) {
+			return bad("trusted_header", "not a header name: %q", w.TrustedHeader)
+		}
+		if len(w.TrustedProxies) == 0 {
+			return bad("trusted_proxies", "trusted_header needs the addresses of the proxies allowed to set it")
+		}
+	}
+	for _, p := range w.TrustedProxies {
+		if _, _, err := net.ParseCIDR(p); err != nil && net.ParseIP(p) == nil {
+			return bad("trusted_proxies", "want an IP address or CIDR prefix, got %q", p)
+		}
 	}
 	return nil
 }
