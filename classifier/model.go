@@ -16,6 +16,7 @@ import (
 	"sync"
 
 	"github.com/knights-analytics/hugot"
+	"github.com/knights-analytics/hugot/options"
 	"github.com/knights-analytics/hugot/pipelines"
 
 	"github.com/radflag/radflag/classifier/tokenizer"
@@ -192,7 +193,25 @@ func open(ctx context.Context, cfg Config, dir string) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	session, err := hugot.NewGoSession(ctx)
+	// Pad batches and lengths to a few bucket sizes: without buckets hugot's
+	// Go backend compiles and keeps a graph for every distinct shape it
+	// meets, without bound. Padding is masked, so results do not change.
+	var batchBuckets, seqBuckets []int
+	for b := 1; ; b *= 2 {
+		if b >= cfg.BatchSize {
+			batchBuckets = append(batchBuckets, cfg.BatchSize)
+			break
+		}
+		batchBuckets = append(batchBuckets, b)
+	}
+	for s := 32; ; s += 32 {
+		if s >= maxTokens {
+			seqBuckets = append(seqBuckets, maxTokens)
+			break
+		}
+		seqBuckets = append(seqBuckets, s)
+	}
+	session, err := hugot.NewGoSession(ctx, options.WithGoMLXBatchBuckets(batchBuckets), options.WithGoMLXSequenceBuckets(seqBuckets))
 	if err != nil {
 		return nil, fmt.Errorf("start hugot session: %w", err)
 	}
