@@ -62,8 +62,8 @@ func (g *gen) ctGuided() string {
 
 // irRender decides where the procedure narrative goes: a PROCEDURE section
 // or the findings, as different departments write it.
-func (g *gen) irReport(ind string, narrative, pre []string, imp []string, ja []string, jaImp []string) *report {
-	rep := &report{indication: []string{ind}, procedure: true, ja: ja, jaImpression: jaImp}
+func (g *gen) irReport(ind, jaInd string, narrative, pre []string, imp []string, ja []string, jaImp []string) *report {
+	rep := &report{indication: []string{ind}, jaIndication: jaInd, procedure: true, ja: ja, jaImpression: jaImp}
 	if g.chance(0.55) {
 		rep.technique = narrative
 		rep.findings = keys("", pre...)
@@ -161,7 +161,7 @@ func irDrainAbscess(g *gen) *report {
 	if g.chance(0.2) {
 		imp = append(imp, g.x("{Follow-up CT or sinogram in {5|7|10} days before removal|IR will follow the patient for drain care}."))
 	}
-	return g.irReport(ind, narr, pre, imp,
+	return g.irReport(ind, s.ja+"膿瘍、ドレナージ依頼。", narr, pre, imp,
 		[]string{s.ja + "膿瘍に対しCTガイド下ドレナージを施行。", "排膿あり、培養提出。", "合併症なし。"},
 		[]string{s.ja + "膿瘍、CTガイド下ドレナージ術。"})
 }
@@ -188,7 +188,7 @@ func irDrainCollection(g *gen) *report {
 	narr = append(narr, g.drainNarrative(c.site, approach, c.fluid, fr, ml, false)...)
 	narr = append(narr, g.noComplication())
 	imp := []string{g.xf("{Successful|Uncomplicated} %s drainage of {a|the} %s %s{| with a %s Fr catheter}{|; %d mL of %s fluid drained}.", g.ctGuided(), c.site, c.name, fr, ml, c.fluid)}
-	return g.irReport(ind, narr, pre, imp, []string{c.ja + "に対しCTガイド下ドレナージを施行。"}, []string{c.ja + "ドレナージ術。"})
+	return g.irReport(ind, c.ja+"、ドレナージ依頼。", narr, pre, imp, []string{c.ja + "に対しCTガイド下ドレナージを施行。"}, []string{c.ja + "ドレナージ術。"})
 }
 
 func irDrainEmpyema(g *gen) *report {
@@ -213,7 +213,7 @@ func irDrainEmpyema(g *gen) *report {
 		g.x("The drain was connected to an underwater seal{| and secured}."),
 		g.x("{No pneumothorax on post-procedure images|Small pneumothorax, expected, with drain in situ|No immediate complications}."))
 	imp := []string{g.xf("{Successful|Uncomplicated} %s %s Fr {chest drain|pigtail drain} {placement|insertion} {into|for} {the|a} %s %s.", g.ctGuided(), fr, side, what)}
-	return g.irReport(ind, narr, pre, imp, []string{"膿胸に対しCTガイド下胸腔ドレナージを施行。"}, []string{"膿胸ドレナージ。"})
+	return g.irReport(ind, "膿胸、胸腔ドレナージ依頼。", narr, pre, imp, []string{"膿胸に対しCTガイド下胸腔ドレナージを施行。"}, []string{"膿胸ドレナージ。"})
 }
 
 func irAspiration(g *gen) *report {
@@ -232,7 +232,7 @@ func irAspiration(g *gen) *report {
 		g.x("Samples sent for {Gram stain and culture|microbiology|culture}."),
 		g.noComplication())
 	imp := []string{g.xf("{Successful|Uncomplicated} %s {needle aspiration|aspiration} of {the|a} %s {in the %s|}{; %d mL aspirated| with near-complete evacuation}. {No drain left.|Fluid sent for culture.|}", g.ctGuided(), what, s.en, ml)}
-	return g.irReport(ind, narr, pre, imp, []string{"CTガイド下穿刺吸引を施行、ドレーン留置せず。"}, nil)
+	return g.irReport(ind, s.ja+"の液体貯留、穿刺吸引依頼。", narr, pre, imp, []string{"CTガイド下穿刺吸引を施行、ドレーン留置せず。"}, nil)
 }
 
 func irDrainExchange(g *gen) *report {
@@ -246,7 +246,7 @@ func irDrainExchange(g *gen) *report {
 		g.xf("{A further |}%d mL of {purulent|turbid} fluid drained.", g.between(2, 30)*10),
 		g.noComplication())
 	imp := []string{g.xf("{Successful|Uncomplicated} CT-guided {upsizing|exchange and repositioning} of the %s drain {to %d Fr|}{|; residual collection now drained}.", s.kind, to)}
-	return g.irReport(ind, narr, pre, imp, []string{"ドレーン入れ替え（膿瘍ドレナージ）。"}, nil)
+	return g.irReport(ind, "ドレーン不良、入れ替え依頼。", narr, pre, imp, []string{"ドレーン入れ替え（膿瘍ドレナージ）。"}, nil)
 }
 
 func irDrainWithSample(g *gen) *report {
@@ -265,7 +265,7 @@ func irDrainWithSample(g *gen) *report {
 		g.xf("{Successful|Uncomplicated} %s drainage of %s with a %s Fr {drain|pigtail catheter}{|; %d mL drained}.", g.ctGuided(), s.kind, fr, ml),
 		g.x("{Fluid also sent for cytology|Additional wall sample sent for histology}{| — the main aim was drainage of the collection}."),
 	}
-	return g.irReport(ind, narr, pre, imp, []string{"膿瘍ドレナージ（細胞診も提出）。"}, nil)
+	return g.irReport(ind, s.ja+"膿瘍、ドレナージ依頼。", narr, pre, imp, []string{"膿瘍ドレナージ（細胞診も提出）。"}, nil)
 }
 
 // ---- soft tissue biopsy ----
@@ -286,12 +286,13 @@ func (g *gen) softTargets() []softTarget {
 		{fmt.Sprintf("a %s solid %s renal mass", g.cm(1.5, 5), side), "renal mass", side + "腎腫瘤", []string{"prone", side + " side up oblique"}, []string{"posterior", "posterolateral"}, []string{"Indeterminate solid renal mass", "Small renal mass, biopsy before ablation", "Renal mass in a patient with lymphoma"}},
 		{fmt.Sprintf("the lower pole of the %s kidney", side), "kidney", side + "腎", []string{"prone"}, []string{"posterior"}, []string{"Acute kidney injury and proteinuria, native renal biopsy", "Nephrotic syndrome, renal biopsy", "Transplant dysfunction, allograft biopsy"}},
 		{fmt.Sprintf("a %s %s adrenal mass", g.cm(2, 6), side), "adrenal mass", side + "副腎腫瘤", []string{"prone"}, []string{"posterior", "posterior paravertebral", "transhepatic"}, []string{"Enlarging adrenal mass in a patient with lung cancer", "Adrenal nodule, ? metastasis", "Indeterminate adrenal mass"}},
-		{fmt.Sprintf("a %s hypoenhancing mass in the pancreatic %s", g.cm(2, 5), g.pick("head", "body", "tail", "uncinate process")), "pancreatic mass", "膵腫瘤", []string{"supine", "prone"}, []string{"anterior", "anterior transhepatic", "posterior paravertebral"}, []string{"Pancreatic mass, non-diagnostic EUS", "Pancreatic mass not accessible by EUS", "Pancreatic lesion, tissue diagnosis"}},
-		{fmt.Sprintf("an enlarged %s retroperitoneal lymph node (%s short axis)", g.pick("left para-aortic", "aortocaval", "retrocaval", "interaortocaval"), g.mm(15, 40)), "retroperitoneal lymph node", "後腹膜リンパ節", []string{"prone", "supine"}, []string{"posterior paravertebral", "anterior", "left posterior"}, []string{"Retroperitoneal lymphadenopathy, ? lymphoma", "Para-aortic nodes, ? recurrence of testicular cancer", "Lymphadenopathy, tissue for flow cytometry"}},
+		{fmt.Sprintf("a %s hypoenhancing mass in the pancreatic %s", g.cm(2, 5), g.pick("head", "body", "tail", "uncinate process")), "pancreatic mass", "膵腫瘤", []string{"supine", "prone"}, []string{"anterior", "anterior transhepatic", "posterior paravertebral", "anterior transgastric"}, []string{"Pancreatic mass, non-diagnostic EUS", "Pancreatic mass not accessible by EUS", "Pancreatic lesion, tissue diagnosis"}},
+		{fmt.Sprintf("an enlarged %s retroperitoneal lymph node (%s short axis)", g.pick("left para-aortic", "aortocaval", "retrocaval", "interaortocaval"), g.mm(15, 40)), "retroperitoneal lymph node", "後腹膜リンパ節", []string{"prone", "supine"}, []string{"posterior paravertebral", "anterior", "left posterior", "transcaval"}, []string{"Retroperitoneal lymphadenopathy, ? lymphoma", "Para-aortic nodes, ? recurrence of testicular cancer", "Lymphadenopathy, tissue for flow cytometry"}},
 		{fmt.Sprintf("an enlarged %s iliac lymph node measuring %s", g.pick("right external", "left external", "left common", "right internal"), g.cm(1.5, 4)), "iliac lymph node", "腸骨リンパ節", []string{"supine", "prone"}, []string{"anterior", "transgluteal"}, []string{"Pelvic lymphadenopathy, ? recurrence", "Enlarging pelvic node in a patient with prostate cancer"}},
 		{fmt.Sprintf("a %s mesenteric lymph node mass", g.cm(2, 7)), "mesenteric lymph node", "腸間膜リンパ節", []string{"supine"}, []string{"anterior"}, []string{"Mesenteric mass, ? lymphoma", "Mesenteric adenopathy, tissue diagnosis"}},
 		{fmt.Sprintf("a %s inguinal lymph node", g.cm(1.5, 3.5)), "inguinal lymph node", "鼠径リンパ節", []string{"supine"}, []string{"anterior"}, []string{"Inguinal lymphadenopathy, ? melanoma recurrence", "Enlarged inguinal node"}},
 		{fmt.Sprintf("a %s subcarinal lymph node", g.cm(1.5, 3.5)), "mediastinal lymph node", "縦隔リンパ節", []string{"prone"}, []string{"right paravertebral", "posterior paravertebral with saline hydrodissection"}, []string{"Mediastinal lymphadenopathy not accessible by EBUS", "Subcarinal node, ? sarcoidosis"}},
+		{fmt.Sprintf("a %s anterior mediastinal mass", g.cm(3, 10)), "anterior mediastinal mass", "前縦隔腫瘤", []string{"supine"}, []string{"left parasternal", "right parasternal", "anterior extrapleural"}, []string{"Anterior mediastinal mass, ? lymphoma vs thymoma", "Mediastinal mass, tissue diagnosis"}},
 		{fmt.Sprintf("an axillary lymph node measuring %s", g.cm(1.5, 3)), "axillary lymph node", "腋窩リンパ節", []string{"supine"}, []string{"anterior", "lateral"}, []string{"Axillary lymphadenopathy, ? lymphoma"}},
 		{fmt.Sprintf("a peritoneal nodule measuring %s", g.cm(1, 3)), "peritoneal nodule", "腹膜結節", []string{"supine"}, []string{"anterior", "left anterior"}, []string{"Ascites and peritoneal nodularity, unknown primary", "Peritoneal thickening, ? carcinomatosis", "Peritoneal nodules, ? tuberculosis"}},
 		{fmt.Sprintf("omental caking in the %s upper quadrant (%s thick)", g.pick("left", "right"), g.cm(1.5, 4)), "omentum", "大網", []string{"supine"}, []string{"anterior"}, []string{"Omental cake and raised CA-125, tissue diagnosis", "Omental thickening, ? ovarian primary"}},
@@ -336,7 +337,9 @@ func irSoftBiopsy(g *gen) *report {
 	narr := nonEmpty(g.consent(), g.timeout(), g.position(t.pos...), g.sedation(), g.prep())
 	narr = append(narr, g.coreNarrative(approach, t.short, fna)...)
 	comp := g.noComplication()
-	if g.chance(0.15) {
+	if strings.Contains(t.short, "mediastinal") && g.chance(0.6) {
+		comp = g.x("{No pneumothorax.|No pneumothorax or haemorrhage on post-procedure images.|Tiny pneumothorax, no intervention required.}")
+	} else if g.chance(0.15) {
 		comp = g.x("{A small {perihepatic|perirenal|subcapsular|retroperitoneal} haematoma|A small amount of haemorrhage along the needle tract} on post-procedure images{, stable|; the patient was observed for {2|4} hours without change}.")
 	}
 	narr = append(narr, comp)
@@ -348,7 +351,7 @@ func irSoftBiopsy(g *gen) *report {
 	if g.chance(0.3) {
 		imp = append(imp, g.x("{No immediate complication|No post-procedure complication|Small haematoma, no intervention required}."))
 	}
-	return g.irReport(ind, narr, pre, imp, []string{"CTガイド下" + t.ja + "生検を施行。", "合併症なし。"}, []string{t.ja + "に対するCTガイド下生検。"})
+	return g.irReport(ind, t.ja+"、生検依頼。", narr, pre, imp, []string{"CTガイド下" + t.ja + "生検を施行。", "合併症なし。"}, []string{t.ja + "に対するCTガイド下生検。"})
 }
 
 func irBiopsyWithDrain(g *gen) *report {
@@ -370,7 +373,7 @@ func irBiopsyWithDrain(g *gen) *report {
 	} else {
 		imp = append(imp, g.x("{Aspiration of the necrotic centre was also performed|Fluid aspirated for culture}; the main purpose was biopsy."))
 	}
-	return g.irReport(ind, narr, pre, imp, []string{"壊死性腫瘤に対するCTガイド下生検（主目的は組織診断）。"}, nil)
+	return g.irReport(ind, "壊死性腫瘤、組織診断目的。", narr, pre, imp, []string{"壊死性腫瘤に対するCTガイド下生検（主目的は組織診断）。"}, nil)
 }
 
 // ---- lung biopsy ----
@@ -422,13 +425,13 @@ func irLungBiopsy(g *gen) *report {
 		compl = g.x("{An autologous blood patch was injected on withdrawal.|The tract was sealed with a hydrogel plug.} No pneumothorax.")
 	}
 	narr = append(narr, compl)
-	imp := []string{g.xf("{Successful|Technically successful|Uncomplicated} %s {core needle |}{biopsy|lung biopsy|core biopsy} of {the|a} %s{| in the %s}.", g.ctGuided(), short, lobe)}
+	imp := []string{g.xf("{Successful|Technically successful|Uncomplicated} %s {core needle biopsy|biopsy|lung biopsy|core biopsy} of {the|a} %s{| in the %s}.", g.ctGuided(), short, lobe)}
 	if strings.Contains(compl, "neumothorax,") || strings.Contains(compl, "chest tube") || strings.Contains(compl, "aspiration") || strings.Contains(compl, "catheter") {
 		imp = append(imp, compl)
 	} else if g.chance(0.5) {
 		imp = append(imp, g.x("{No pneumothorax|No immediate complication}."))
 	}
-	return g.irReport(ind, narr, pre, imp, []string{"CTガイド下肺生検を施行。", g.pick("気胸なし。", "少量の気胸あり、経過観察。")}, []string{"CTガイド下肺生検。"})
+	return g.irReport(ind, "肺結節、CTガイド下生検依頼。", narr, pre, imp, []string{"CTガイド下肺生検を施行。", g.pick("気胸なし。", "少量の気胸あり、経過観察。")}, []string{"CTガイド下肺生検。"})
 }
 
 // ---- bone biopsy ----
@@ -458,7 +461,7 @@ func irBoneBiopsy(g *gen) *report {
 	}
 	t := ts[g.r.IntN(len(ts))]
 	ind := g.x(g.pick(
-		"{Bone lesion|Lytic bone lesion|Sclerotic bone lesion} {in a patient with|; history of} {breast cancer|prostate cancer|lung cancer|renal cell carcinoma|unknown primary|myeloma}{|, ? metastasis|, tissue for receptor status}.",
+		"{Bone lesion|"+capFirst(kind)+" bone lesion} {in a patient with|; history of} {breast cancer|prostate cancer|lung cancer|renal cell carcinoma|unknown primary|myeloma}{|, ? metastasis|, tissue for receptor status}.",
 		"{Suspected|? } {multiple myeloma|lymphoma|metastatic disease}, bone biopsy.",
 		"{Enlarging|Indeterminate} bone lesion on {MRI|bone scan|PET}{|, tissue diagnosis}.",
 	))
@@ -480,7 +483,7 @@ func irBoneBiopsy(g *gen) *report {
 		g.xf("%d {bone cores|core specimens|cores} {were obtained|were taken}{| measuring up to %d mm in length}{| and sent for histology|, one sent for microbiology}{|; additional aspirate for flow cytometry}.", g.between(1, 4), g.between(8, 25)),
 		g.noComplication())
 	imp := []string{g.xf("{Successful|Technically successful|Uncomplicated} %s {bone biopsy|core biopsy|trephine biopsy|biopsy} of the %s{|. Samples to histology{| and microbiology}}.", g.ctGuided(), t.short)}
-	return g.irReport(ind, narr, pre, imp, []string{"CTガイド下骨生検（" + t.ja + "）を施行。", "合併症なし。"}, []string{t.ja + "のCTガイド下骨生検。"})
+	return g.irReport(ind, t.ja+"病変、骨生検依頼。", narr, pre, imp, []string{"CTガイド下骨生検（" + t.ja + "）を施行。", "合併症なし。"}, []string{t.ja + "のCTガイド下骨生検。"})
 }
 
 func nextLevel(l string) string {

@@ -28,6 +28,7 @@ func pancreasCases() []caseType {
 		{"stent_then_treated", 1, 1.2, "biliary stent placed for a pancreatic cancer that has since been treated", pStentTreated},
 		{"treated_history_unrelated_exam", 1, 1, "CT for an unrelated complaint in a patient whose pancreatic cancer was treated", pTreatedHistoryOther},
 		{"ipmn_invasive_resected", 1, 0.5, "resected IPMN with invasive carcinoma", pIPMNInvasiveResected},
+		{"post_op_complication", 1, 1, "early post-operative CT after resection for pancreatic cancer (leak, collection, bleeding)", pPostOpComplication},
 		// ---- 0 none ----
 		{"normal_pancreas", 0, 3, "CT for another reason, normal pancreas", pNormal},
 		{"negated_cancer", 0, 3, "cancer asked about, explicitly not seen", pNegated},
@@ -45,6 +46,8 @@ func pancreasCases() []caseType {
 		{"other_organ_cancer", 0, 2.5, "cancer of another organ (often treated), long findings, pancreas clear", pOtherCancer},
 		{"family_history_screening", 0, 1, "family history / genetic risk screening with no finding", pFamilyScreening},
 		{"pancreas_trauma", 0, 0.4, "pancreatic injury after trauma", pTrauma},
+		{"focal_pancreatitis_not_cancer", 0, 0.8, "focal pancreatitis or pseudomass as the leading diagnosis, malignancy explicitly not favoured", pFocalPancreatitis},
+		{"benign_biliary_stent", 0, 0.8, "biliary stent for stones or a benign stricture, normal pancreas", pBenignStent},
 	}
 }
 
@@ -130,7 +133,10 @@ func pKnownStaging(g *gen) *report {
 	if g.chance(0.3) {
 		f = append(f, g.x("{A plastic|A metal|A} biliary stent is in place{| with expected pneumobilia}."))
 	}
-	imp := []string{g.xf("{Known|Biopsy-proven|Untreated|Treatment-naive} %s{| measuring %s}. %s", g.pdacAt(s), size, g.resectabilityLine(kind))}
+	if g.chance(0.12) {
+		f = append(f, g.x("{Fiducial markers have been placed|Gold fiducial markers are noted} in the tumour in preparation for {planned|upcoming} {SBRT|stereotactic radiotherapy}."))
+	}
+	imp := []string{g.xf("{Known|Biopsy-proven|Untreated|Treatment-naive} %s{| measuring %s}%s. %s", g.pdacAt(s), size, g.tnm(met), g.resectabilityLine(kind))}
 	if met {
 		imp = append(imp, g.x("{Hepatic metastases|Metastatic disease to the liver}; {stage IV|M1 disease}."))
 	} else {
@@ -353,7 +359,11 @@ func pPostResectionClear(g *gen) *report {
 	op, opJA := g.surgery(s)
 	when := g.monthsAgo()
 	adj := g.pick("", "", " and adjuvant "+g.chemo(), " followed by adjuvant chemotherapy", " and adjuvant gemcitabine/capecitabine")
-	ind := g.xf("{History of|Hx of|} %s {status post|s/p|treated with|post} %s %s%s. {Surveillance|Routine surveillance|Follow-up|Restaging|Post-operative follow-up|Rising CA 19-9? recurrence}.", g.pdacAt(s), op, when, adj)
+	ind := g.pick(
+		g.xf("{History of|Hx of|} %s {status post|s/p|treated with|post} %s %s%s. {Surveillance|Routine surveillance|Follow-up|Restaging|Post-operative follow-up|Rising CA 19-9? recurrence}.", g.pdacAt(s), op, when, adj),
+		g.xf("%s (%s) for %s, {pT%dN%d, R0|pT%dN%d R1|ypT%dN%d}%s. {Surveillance|Follow-up CT|Routine follow-up}.", capFirst(op), g.date(), g.pdac(), g.between(1, 3), g.between(0, 2), g.between(1, 3), g.between(0, 2), g.between(0, 3), g.between(0, 1), adj),
+		g.xf("{Post-%s|Post %s} for %s{| %s}. {Surveillance|? recurrence|Follow-up}.", op, op, g.pdac(), when),
+	)
 	f := []string{g.postWhippleAnatomy(s), g.remnant(true), g.metastases(false)[0]}
 	imp := []string{g.xf("{Status post|Post} %s for %s{| with %s} {without evidence of|with no evidence of|no CT evidence of} {local recurrence or metastatic disease|recurrent or metastatic disease|recurrence}.", op, g.pdac(), g.pick("expected postoperative changes", "stable postsurgical appearance"))}
 	if g.chance(0.4) {
@@ -560,5 +570,35 @@ func pIPMNInvasiveResected(g *gen) *report {
 	imp := []string{g.xf("{Status post|Post} %s for invasive carcinoma arising in IPMN{| without evidence of recurrence| — see above}.", op)}
 	rep := &report{indication: []string{ind}, technique: []string{g.techniqueRoutine()}, findings: keys("pancreas", f...), impression: imp,
 		ja: []string{"IPMN由来浸潤癌の術後。"}}
+	return g.assemble(rep, "pancreas")
+}
+
+func (g *gen) tnm(metastatic bool) string {
+	if metastatic || !g.chance(0.3) {
+		return ""
+	}
+	return fmt.Sprintf(" (cT%dN%dM0)", g.between(1, 4), g.between(0, 2))
+}
+
+func pPostOpComplication(g *gen) *report {
+	s := g.site()
+	op, opJA := g.surgery(s)
+	day := g.between(3, 21)
+	ind := g.xf("{POD %d|Post-operative day %d|Day %d} after %s for %s. {Fever and rising inflammatory markers|Amylase-rich drain output, ? pancreatic leak|Drop in haemoglobin|Abdominal pain and vomiting|Sepsis}.", day, day, day, op, g.pdacAt(s))
+	comp := g.pick(
+		g.xf("{Rim-enhancing|Loculated} collection {adjacent to the pancreaticojejunostomy|in the resection bed|in the left upper quadrant} measuring %s{, containing gas|}, {suspicious for an anastomotic leak|consistent with a postoperative pancreatic fistula|likely infected}.", g.cm(3, 9)),
+		g.xf("{Haematoma|High-density fluid} in the {surgical bed|resection bed} measuring %s{| without active extravasation| with a small pseudoaneurysm of the gastroduodenal artery stump}.", g.cm(3, 8)),
+		g.x("{Delayed gastric emptying with a distended stomach|Dilated afferent limb suggesting afferent loop syndrome|Small bowel ileus}{| without a collection}."),
+	)
+	f := []string{g.postWhippleAnatomy(s), comp}
+	imp := []string{g.xf("{Early postoperative|Post-operative} {changes|study} after %s for pancreatic {adenocarcinoma|cancer}.", op), comp}
+	rep := &report{
+		indication:   []string{ind},
+		technique:    []string{g.techniqueRoutine()},
+		findings:     keys("pancreas", f...),
+		impression:   imp,
+		ja:           []string{"膵癌" + opJA + "後早期。", "術後合併症を疑う。"},
+		jaIndication: "膵癌術後、発熱。",
+	}
 	return g.assemble(rep, "pancreas")
 }

@@ -38,12 +38,15 @@ func (g *gen) pdac() string {
 	return g.pickW([]string{
 		"pancreatic adenocarcinoma", "pancreatic ductal adenocarcinoma", "pancreatic cancer", "pancreatic carcinoma",
 		"PDAC", "adenocarcinoma of the pancreas", "pancreatic malignancy", "primary pancreatic adenocarcinoma", "pancreatic neoplasm (adenocarcinoma)",
-	}, []float64{5, 3, 3, 2, 2, 1.5, 0.7, 1, 0.3})
+		"pancreatic Ca", "Ca pancreas", "carcinoma of the pancreas", "ductal adenocarcinoma of the pancreas",
+	}, []float64{5, 3, 3, 2, 2, 1.5, 0.7, 1, 0.3, 0.4, 0.3, 0.8, 0.5})
 }
 
 // pdacAt names the cancer with its site ("pancreatic head adenocarcinoma").
 func (g *gen) pdacAt(s pSite) string {
-	switch g.between(0, 3) {
+	switch g.between(0, 4) {
+	case 4:
+		return g.pf("{carcinoma|adenocarcinoma|Ca} of the %s of {the |}pancreas", s.en)
 	case 0:
 		return g.pf("pancreatic %s {adenocarcinoma|cancer|carcinoma|PDAC}", s.en)
 	case 1:
@@ -74,8 +77,9 @@ func (g *gen) massWord() string {
 
 // massSentence describes a pancreatic adenocarcinoma-like mass.
 func (g *gen) massSentence(s pSite, size string) string {
-	return g.xf("{There is a|A|An|Redemonstrated|Interval development of a|New} %s %s {is seen |is noted |is present |identified |}{in|within|arising from|centred in} the {pancreatic %s|%s of the pancreas} {measuring|which measures|of approximately|,} %s{| in maximal dimension| in axial dimension| (series 3, image %d)}.",
-		g.hypo(), g.massWord(), s.en, s.en, size, g.between(20, 140))
+	where := g.pick("pancreatic "+s.en, s.en+" of the pancreas", s.en+" of pancreas")
+	return g.xf("{There is a|A|An|Redemonstrated|Interval development of a|New} %s %s {is seen |is noted |is present |identified |}{in|within|arising from|centred in} the %s {measuring|which measures|of approximately|,} %s{| in maximal dimension| in axial dimension| (series 3, image %d)}.",
+		g.hypo(), g.massWord(), where, size, g.between(20, 140))
 }
 
 // ductSigns are the indirect signs of a ductal adenocarcinoma.

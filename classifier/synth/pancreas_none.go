@@ -430,7 +430,7 @@ func pOtherCancer(g *gen) *report {
 		func() oc { // cholangiocarcinoma / gallbladder
 			return oc{
 				ind:   []string{g.x("{Intrahepatic cholangiocarcinoma staging|Gallbladder cancer|Hilar cholangiocarcinoma, biliary stents in place}.")},
-				f:     []string{g.xf("{A|An infiltrative} {mass|lesion} {in the left hepatic lobe|at the hepatic hilum|in the gallbladder fossa} measuring %s with {capsular retraction|delayed enhancement|biliary dilatation}.", g.cm(2, 7)), g.x("The pancreas is normal.")},
+				f:     []string{g.xf("{A|An infiltrative} {mass|lesion} {in the left hepatic lobe|at the hepatic hilum|in the gallbladder fossa} measuring %s with {capsular retraction|delayed enhancement|biliary dilatation}.", g.cm(2, 7))},
 				imp:   []string{g.x("{Intrahepatic cholangiocarcinoma|Hilar cholangiocarcinoma (Klatskin tumour)|Gallbladder carcinoma invading the liver}.")},
 				organ: "liver", ja: "胆管癌を疑う。膵に異常なし。",
 			}
@@ -491,4 +491,47 @@ func pTrauma(g *gen) *report {
 		ja:         []string{"膵損傷。"},
 	}
 	return g.assemble(rep, "pancreas")
+}
+
+func pFocalPancreatitis(g *gen) *report {
+	s := g.site()
+	ind := g.x("{Epigastric pain with raised lipase|Recent acute pancreatitis, follow-up|Alcohol-related pancreatitis|Post-ERCP pancreatitis|Abdominal pain; pancreatitis {2|4|6} weeks ago}.")
+	f := []string{
+		g.xf("{Focal|Ill-defined} {enlargement|hypoattenuation|oedematous swelling} of the pancreatic %s with surrounding fat stranding{| and a small amount of fluid}.", s.en),
+		g.x("{No upstream ductal dilatation|The pancreatic duct is not dilated and passes through the area (duct-penetrating sign)|No vascular encasement}."),
+	}
+	imp := []string{g.pick(
+		g.xf("Focal {acute |}pancreatitis of the pancreatic %s. {An underlying mass is considered unlikely|Malignancy is not favoured|Features do not suggest a neoplasm}; {follow-up CT after resolution is suggested|recommend follow-up imaging in {6|8|12} weeks to document resolution}.", s.en),
+		g.xf("{Inflammatory|Pancreatitis-related} pseudomass of the pancreatic %s, {favoured over|much more likely than} a neoplasm. Although a small underlying lesion cannot be entirely excluded, {cancer is not suspected|malignancy is considered unlikely}; {short-interval follow-up|follow-up after treatment} recommended.", s.en),
+	)}
+	rep := &report{
+		indication: []string{ind},
+		technique:  []string{g.techniquePancreas()},
+		findings:   keys("pancreas", f...),
+		impression: imp,
+		ja:         []string{"限局性膵炎。腫瘍性病変は考えにくい。"},
+	}
+	return g.assemble(rep, "pancreas")
+}
+
+func pBenignStent(g *gen) *report {
+	why := g.pick("choledocholithiasis", "CBD stones", "a benign biliary stricture after cholecystectomy", "a post-transplant anastomotic stricture", "a chronic pancreatitis-related distal CBD stricture", "cholangitis due to CBD stones", "a bile leak")
+	ind := g.xf("{Status post|s/p|After} ERCP with {plastic |metal |}biliary stent placement for %s{ %s|}. {Abdominal pain|Fever|LFTs improving, follow-up|Check stent position}.", why, g.monthsAgo())
+	f := []string{
+		g.x("{A|The} biliary stent is {in satisfactory position|in place} with pneumobilia{| and no biliary dilatation}."),
+		g.normalPancreas(),
+	}
+	if g.chance(0.5) {
+		f = append(f, g.negatedCancer())
+	}
+	imp := []string{g.xf("Biliary stent {in satisfactory position|in place} for %s{|; no biliary dilatation}.", why), g.x("{No pancreatic mass|Normal pancreas|No obstructing mass}.")}
+	rep := &report{
+		indication: []string{ind},
+		technique:  []string{g.techniqueRoutine()},
+		findings:   keys("biliary", f...),
+		impression: imp,
+		ja:         []string{"良性胆道疾患に対し胆管ステント留置後。膵に腫瘤なし。"},
+	}
+	rep.findings[1].organ = "pancreas"
+	return g.assemble(rep, "pancreas", "biliary")
 }
