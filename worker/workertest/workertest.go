@@ -1,0 +1,128 @@
+// Package workertest gives tests of the classify stage real models and
+// realistic reports: baseline (TF-IDF + logistic regression) models trained
+// on the synthetic corpus in a second, and reports built from that corpus.
+package workertest
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/radflag/radflag/classifier/baseline"
+	"github.com/radflag/radflag/classifier/dataset"
+	"github.com/radflag/radflag/classifier/synth"
+	"github.com/radflag/radflag/pipeline"
+	"github.com/radflag/radflag/worker"
+)
+
+// Baseline adapts a baseline model to worker.Model.
+type Baseline struct {
+	M    *baseline.Model
+	info worker.ModelInfo
+}
+
+// Predict implements worker.Model.
+func (b *Baseline) Predict(ctx context.Context, texts []string) ([]worker.Prediction, error) {
+	ps, err := b.M.PredictBatch(ctx, texts)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]worker.Prediction, len(ps))
+	for i, p := range ps {
+		out[i] = worker.Prediction{Label: p.Label, LabelName: p.LabelName, Probabilities: p.Probabilities}
+	}
+	return out, nil
+}
+
+// Info implements worker.Model; the digest is the saved model's SHA-256.
+func (b *Baseline) Info() worker.ModelInfo { return b.info }
+
+var (
+	mu     sync.Mutex
+	models = map[string]*Baseline{}
+)
+
+// Model returns a baseline model for task trained on n synthetic reports
+// (cached per process).
+func Model(t testing.TB, task string) *Baseline {
+	t.Helper()
+	mu.Lock()
+	defer mu.Unlock()
+	if m, ok := models[task]; ok {
+		return m
+	}
+	ex, err := synth.Generate(task, 600, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names, err := synth.Labels(task)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var labels []baseline.Label
+	for id := 0; id < 10; id++ {
+		if n, ok := names[id]; ok {
+			labels = append(labels, baseline.Label{ID: id, Name: n})
+		}
+	}
+	m, err := baseline.Train(context.Background(), baseline.Config{Task: task, Labels: labels, Epochs: 8}, ex)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := m.Write(&buf); err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(buf.Bytes())
+	b := &Baseline{M: m, info: worker.ModelInfo{Name: "baseline-" + task, Version: "test-1", Digest: hex.EncodeToString(sum[:])}}
+	models[task] = b
+	return b
+}
+
+// Tasks are the two built-in tasks with baseline models and the default
+// selectors.
+func Tasks(t testing.TB) []worker.Task {
+	sel := worker.DefaultSelectors()
+	return []worker.Task{
+		{Name: "pancreas", Model: Model(t, "pancreas"), FlagLabels: []string{"pretreatment"}, Select: sel["pancreas"]},
+		{Name: "ir_procedure", Model: Model(t, "ir_procedure"), Select: sel["ir_procedure"]},
+	}
+}
+
+// Examples returns n synthetic reports of task with their labels (a seed
+// other than the training one).
+func Examples(t testing.TB, task string, n int, seed int64) []dataset.Example {
+	t.Helper()
+	ex, err := synth.Generate(task, n, seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ex
+}
+
+// Report builds a final CT report version for text.
+func Report(accession, version, text string) *pipeline.Report {
+	now := time.Now().UTC()
+	return &pipeline.Report{
+		ID:         "hl7:RIS:" + accession,
+		Source:     pipeline.SourceHL7,
+		MessageID:  "hl7:RIS:" + version,
+		Version:    version,
+		Accession:  accession,
+		Patient:    pipeline.Identifier{System: "urn:oid:1.2.840.99999.1", Value: "MRN-" + accession, Type: "MR"},
+		Modality:   "CT",
+		Procedure:  pipeline.Coding{System: "L", Code: "CTAP", Display: "CT ABDOMEN PELVIS W CONTRAST"},
+		Status:     pipeline.StatusFinal,
+		Text:       text,
+		ObservedAt: now.Add(-time.Hour),
+		ReceivedAt: now,
+	}
+}
+
+// Accession is a test accession number.
+func Accession(prefix string, i int) string { return fmt.Sprintf("%s%05d", prefix, i) }
