@@ -35,12 +35,12 @@ func (g *gen) timeout() string {
 }
 
 func (g *gen) sedation() string {
-	return g.xf("{Local anaesthesia was achieved with %d mL of {1%%|2%%} lidocaine.|Under local anesthesia with {1%%|2%%} lidocaine.|Moderate sedation was administered using {IV midazolam %d mg and fentanyl %d mcg|midazolam and fentanyl} with continuous monitoring{| by a registered nurse}{| for %d minutes of intraservice time}.|The procedure was performed under general anesthesia {administered by|provided by} the anesthesia team.|Monitored anesthesia care was provided.|Conscious sedation with midazolam and fentanyl; local lidocaine.|Local anaesthetic only.}",
+	return g.xf("{Local anaesthesia was achieved with %d mL of {1%%|2%%} lidocaine.|Under local anesthesia with {1%%|2%%} lidocaine.|Moderate sedation was administered using {IV midazolam %d mg and fentanyl %d mcg|midazolam and fentanyl} with continuous monitoring{| by a registered nurse}{| for %d minutes of intraservice time}.|The procedure was performed under general anesthesia {administered by|provided by} the anesthesia team.|Monitored anesthesia care was provided.|Conscious sedation with midazolam and fentanyl; local lidocaine.|Local anaesthetic only.|Local anaesthetic ({5|10|20} ml 1%% lignocaine).|Sedation: none; local lignocaine.}",
 		g.between(5, 20), g.between(1, 4), g.between(50, 150), g.between(15, 60))
 }
 
 func (g *gen) prep() string {
-	return g.x("{The skin was prepped and draped in the usual sterile fashion.|Sterile preparation and draping.|Under sterile conditions.|The {site|skin} was cleaned with chlorhexidine and draped.|}")
+	return g.x("{The skin was prepped and draped in the usual sterile fashion.|Sterile preparation and draping.|Under sterile conditions.|The {site|skin} was cleaned with chlorhexidine and draped.|Under aseptic technique.|Aseptic technique with chlorhexidine skin preparation.|}")
 }
 
 func (g *gen) position(pos ...string) string {
@@ -64,6 +64,9 @@ func (g *gen) ctGuided() string {
 // or the findings, as different departments write it.
 func (g *gen) irReport(ind, jaInd string, narrative, pre []string, imp []string, ja []string, jaImp []string) *report {
 	rep := &report{indication: []string{ind}, jaIndication: jaInd, procedure: true, ja: ja, jaImpression: jaImp}
+	if len(imp) > 0 && g.chance(0.25) {
+		narrative = append(g.procedureFields(imp[0], narrative), narrative...)
+	}
 	if g.chance(0.55) {
 		rep.technique = narrative
 		rep.findings = keys("", pre...)
@@ -311,7 +314,7 @@ func (g *gen) coreNarrative(approach, targetEN string, fna bool) []string {
 	intro := g.pick("17", "17", "19", "15", "16")
 	core := g.pick("18", "18", "20", "16")
 	n := g.between(2, 6)
-	device := g.pick("", " using a {Temno|Bard Monopty|BioPince|Achieve|Max-Core|SuperCore} device", "")
+	device := g.pick("", " using a {Temno|Bard Monopty|BioPince|Achieve|Max-Core|SuperCore|Tru-Cut} device", "")
 	out := []string{g.xf("Using CT guidance and a %s approach, a %s-gauge coaxial {introducer|guide needle} was advanced to the {margin of the|} %s.", approach, intro, targetEN)}
 	if fna {
 		out = append(out, g.xf("%d {fine-needle aspiration passes|FNA passes} were made with a {22|25}-gauge needle{| with on-site cytopathology assessment confirming adequate cellularity}.", n+1))
@@ -494,4 +497,30 @@ func nextLevel(l string) string {
 		}
 	}
 	return "S1"
+}
+
+// procedureFields is the block of labelled fields many IR templates start
+// with: what was done (restated from the impression), operator, blood loss
+// and complications.
+func (g *gen) procedureFields(firstImp string, narrative []string) []string {
+	title := firstImp
+	for _, p := range []string{"Technically successful ", "Successful ", "Uncomplicated "} {
+		title = strings.TrimPrefix(title, p)
+	}
+	title = strings.TrimSuffix(capFirst(title), ".")
+	if i := strings.IndexAny(title, ";."); i > 0 {
+		title = title[:i]
+	}
+	out := []string{g.xf("{Procedure performed|Procedure|Examination|Procedure title}: %s.", title)}
+	if g.chance(0.5) {
+		out = append(out, g.x("{Operator|Performed by|Radiologist}: {consultant radiologist|attending interventional radiologist|IR fellow under direct supervision|interventional radiology consultant}."))
+	}
+	if g.chance(0.5) {
+		out = append(out, g.x("{Estimated blood loss|EBL}: {minimal|<5 mL|none|negligible}."))
+	}
+	joined := strings.ToLower(strings.Join(narrative, " "))
+	if !strings.Contains(joined, "pneumothorax") && !strings.Contains(joined, "haem") && !strings.Contains(joined, "hem") && g.chance(0.6) {
+		out = append(out, g.x("{Complications|Immediate complications}: {none|none immediate|nil}."))
+	}
+	return out
 }

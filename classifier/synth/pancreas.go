@@ -87,8 +87,11 @@ func pNewMass(g *gen) *report {
 		f = append(f, g.nodes())
 	}
 	imp := []string{g.xf("{%s pancreatic %s mass|Pancreatic %s mass|%s %s mass in the pancreatic %s}{,| } %s %s.", size, s.en, s.en, size, g.hypo(), s.en, g.hedge(), g.pdac())}
-	if g.chance(0.5) {
+	switch x := g.r.Float64(); {
+	case x < 0.4:
 		imp = []string{g.xf("{Findings|Appearances} {are |}%s %s {of the pancreatic %s|}{| with %s}.", g.hedge(), g.pdac(), s.en, g.pick("upstream ductal dilatation", "double duct sign", "vascular involvement as above", "biliary obstruction"))}
+	case x < 0.55:
+		imp = []string{g.xf("%s pancreatic %s mass. {The leading differential is|The primary consideration is|Favour|DDx: favour|Differential diagnosis favours} %s; {a neuroendocrine tumour|focal pancreatitis|metastasis|an atypical neuroendocrine tumour} is {less likely|considered less likely|not favoured}.", size, s.en, g.pdac())}
 	}
 	if g.chance(0.6) {
 		imp = append(imp, g.resectabilityLine(kind))
@@ -416,8 +419,8 @@ func pOnChemo(g *gen) *report {
 	s := g.site()
 	rx := g.chemo()
 	cyc := g.cycles()
-	ind := g.xf("{%s|Locally advanced %s|Metastatic %s|Unresectable %s} {on|receiving|currently on|after %s cycles of|having completed %s cycles of|undergoing} %s{| (cycle %s)}. {Restaging|Response assessment|Interval restaging|Assess response|Re-evaluation}.",
-		g.pdacAt(s), g.pdac(), g.pdac(), g.pdac(), cyc, cyc, rx, cyc)
+	ind := g.xf("{%s|Locally advanced %s|Metastatic %s|Unresectable %s} {on|receiving|currently on|after %s cycles of|having completed %s cycles of|undergoing|on palliative|on second-line} %s{| (cycle %s)| (C%sD1)}. {Restaging|Response assessment|Interval restaging|Assess response|Re-evaluation}.",
+		g.pdacAt(s), g.pdac(), g.pdac(), g.pdac(), cyc, cyc, rx, cyc, cyc)
 	resp := g.between(0, 3)
 	f := []string{}
 	switch resp {

@@ -336,8 +336,9 @@ func (g *gen) section(head, body string) string {
 // ---- post-processing: spelling, abbreviations, noise ----
 
 type spell struct {
-	re *regexp.Regexp
-	to string
+	lit string // lower-case literal: the regexp runs only when it occurs
+	re  *regexp.Regexp
+	to  string
 }
 
 var britishPairs = [][2]string{
@@ -362,12 +363,13 @@ var britishRes = func() []spell {
 		if strings.HasSuffix(p[0], "$") {
 			pat = `(?i)\b` + strings.TrimSuffix(p[0], "$") + `\b`
 		}
-		out = append(out, spell{regexp.MustCompile(pat), p[1]})
+		out = append(out, spell{strings.TrimSuffix(p[0], "$"), regexp.MustCompile(pat), p[1]})
 	}
 	return out
 }()
 
 type abbr struct {
+	lit string // lower-case literal: the regexp runs only when it occurs
 	re  *regexp.Regexp
 	to  string
 	max float64 // cap on the per-occurrence probability
@@ -424,7 +426,7 @@ var abbrevs = func() []abbr {
 	}
 	out := make([]abbr, len(pairs))
 	for i, p := range pairs {
-		out[i] = abbr{regexp.MustCompile(`(?i)\b` + regexp.QuoteMeta(p.from) + `\b`), p.to, p.max}
+		out[i] = abbr{p.from, regexp.MustCompile(`(?i)\b` + regexp.QuoteMeta(p.from) + `\b`), p.to, p.max}
 	}
 	return out
 }()
@@ -438,13 +440,21 @@ var dictation = [][2]string{
 }
 
 func (g *gen) postProcess(s string) string {
+	// Regexps are the cost of generation; skip those whose literal is absent.
+	lower := strings.ToLower(s)
 	if g.st.british {
 		for _, sp := range britishRes {
+			if !strings.Contains(lower, sp.lit) {
+				continue
+			}
 			s = sp.re.ReplaceAllStringFunc(s, func(m string) string { return matchCase(m, sp.to) })
 		}
 	}
 	if g.st.abbrev > 0 {
 		for _, a := range abbrevs {
+			if !strings.Contains(lower, a.lit) {
+				continue
+			}
 			p := g.st.abbrev * a.max
 			s = a.re.ReplaceAllStringFunc(s, func(m string) string {
 				if g.chance(p) {
