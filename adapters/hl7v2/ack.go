@@ -88,7 +88,9 @@ func BuildACK(orig *Message, code AckCode, o AckOptions) []byte {
 	}
 	hdr := []string{"MSH", d.EncodingChars(), sendApp, raw(6), raw(3), raw(4), formatTime(o.Now), "",
 		msgType, text(o.ControlID), processing, version}
-	if charset := raw(18); charset != "" {
+	// Mirror MSH-18 only when radflag supports it: an ACK must not declare
+	// a character set its reader would refuse.
+	if charset := raw(18); charset != "" && orig != nil && supportedCharset(orig.Charset) {
 		hdr = append(hdr, "", "", "", "", "", charset)
 	}
 	w(hdr...)
@@ -158,4 +160,9 @@ func AckCodeOf(ack []byte) AckCode {
 		return ""
 	}
 	return AckCode(m.Get("MSA-1"))
+}
+
+func supportedCharset(name string) bool {
+	_, err := lookupCharset(name)
+	return err == nil
 }
