@@ -227,11 +227,12 @@ func (p *Poller) PollOnce(ctx context.Context) (PollStats, error) {
 			st.More = true
 			break
 		}
-		body, err := p.fetchPage(ctx, cur, next)
+		body, asked, err := p.fetchPage(ctx, cur, next)
 		if err != nil {
 			return st, fmt.Errorf("search DiagnosticReports: %w", err)
 		}
-		pl, err := decodePayload(body, 10*p.cfg.PageSize+100)
+		// Included Observations come beside the reports: allow for them.
+		pl, err := decodePayload(body, 10*max(asked, p.cfg.PageSize)+100)
 		if err != nil {
 			return st, fmt.Errorf("search DiagnosticReports: the server's answer is not a usable Bundle: %w", err)
 		}
@@ -281,14 +282,14 @@ func (p *Poller) PollOnce(ctx context.Context) (PollStats, error) {
 		case pl.next != "":
 			next = pl.next
 			continue
-		case len(pl.items) >= p.cfg.PageSize && fresh > 0:
+		case asked > 0 && len(pl.items) >= asked && fresh > 0:
 			// A full page and no next link: search again from the
 			// advanced cursor (keyset paging).
 			next = ""
 			continue
-		case len(pl.items) >= p.cfg.PageSize:
-			p.log.Warn("fhir poll: a full page of reports already handled, at one lastUpdated, and no next link; raise the page size",
-				"page_size", p.cfg.PageSize)
+		case asked > 0 && len(pl.items) >= asked:
+			p.log.Warn("fhir poll: a full page of reports already handled and no next link; stopping this poll",
+				"page_size", asked)
 		}
 		if changed {
 			if err := p.save(ctx, &cur); err != nil {
@@ -333,13 +334,18 @@ func (p *Poller) handle(ctx context.Context, it rawItem, included map[string][]b
 	return nil
 }
 
-func (p *Poller) fetchPage(ctx context.Context, cur cursor, next string) ([]byte, error) {
+// fetchPage gets the next page: the server's next link, or a search from
+// the cursor. For a search it returns the _count asked for: the page size
+// plus the reports already handled at the cursor's instant, which come
+// first again, so that each search makes progress even when many reports
+// share one lastUpdated.
+func (p *Poller) fetchPage(ctx context.Context, cur cursor, next string) ([]byte, int, error) {
 	if next != "" {
 		resp, err := p.cfg.Client.GetURL(ctx, next, "", 0)
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
-		return resp.Body, nil
+		return resp.Body, 0, nil
 	}
 	q := p.cfg.Filter.values()
 	switch {
@@ -348,11 +354,16 @@ func (p *Poller) fetchPage(ctx context.Context, cur cursor, next string) ([]byte
 	case !p.cfg.Since.IsZero():
 		q.Set("_lastUpdated", "ge"+p.cfg.Since.UTC().Format(time.RFC3339Nano))
 	}
+	count := p.cfg.PageSize
+	if cur.LastUpdated != "" {
+		count += len(cur.Seen)
+	}
 	q.Set("_sort", "_lastUpdated")
-	q.Set("_count", strconv.Itoa(p.cfg.PageSize))
+	q.Set("_count", strconv.Itoa(count))
 	// Servers that support it send the result Observations on the page.
 	q.Set("_include", "DiagnosticReport:result")
-	return p.cfg.Client.Search(ctx, "DiagnosticReport", q)
+	body, err := p.cfg.Client.Search(ctx, "DiagnosticReport", q)
+	return body, count, err
 }
 
 func (p *Poller) save(ctx context.Context, cur *cursor) error {
