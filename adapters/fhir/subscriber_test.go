@@ -373,12 +373,12 @@ func TestNoPHIInLogs(t *testing.T) {
 		path string
 		body []byte
 	}{
-		{PathDiagnosticReport, dr("phi-1", "final", "")},                                  // stored
-		{PathDiagnosticReport, dr("phi-1", "final", "")},                                  // duplicate
-		{PathDiagnosticReport, dr("phi-2", "Zebulon Quixote", "")},                        // invalid R4, value in the error
-		{PathDiagnosticReport, dr("phi-3", "final", `,"Quixote":"MRN-778899"`)},           // unknown field named like PHI
-		{PathNotify, fixture(t, "dr_hapi_ct_abdomen.json")},                               // stored via notify
-		{PathDiagnosticReport, dr("phi-4", "cancelled", "")},                              // skipped
+		{PathDiagnosticReport, dr("phi-1", "final", "")},                                   // stored
+		{PathDiagnosticReport, dr("phi-1", "final", "")},                                   // duplicate
+		{PathDiagnosticReport, dr("phi-2", "Zebulon Quixote", "")},                         // invalid R4, value in the error
+		{PathDiagnosticReport, dr("phi-3", "final", `,"Quixote":"MRN-778899"`)},            // unknown field named like PHI
+		{PathNotify, fixture(t, "dr_hapi_ct_abdomen.json")},                                // stored via notify
+		{PathDiagnosticReport, dr("phi-4", "cancelled", "")},                               // skipped
 		{PathDiagnosticReport, []byte(`{"resourceType":"DiagnosticReport","id":"phi-5",`)}, // truncated
 		{PathNotify, []byte(`{"resourceType":"Patient","name":[{"family":"Quixote"}]}`)},
 	}
