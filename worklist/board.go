@@ -1,7 +1,6 @@
 package worklist
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/csv"
@@ -236,50 +235,4 @@ func (s *Service) writeBoardList(w http.ResponseWriter, r *http.Request, p Princ
 	}
 	s.log.Info("tumour board written to FHIR", "user", p.User, "list", ref.ID, "created", ref.Created, "cases", len(b.Cases))
 	writeJSON(w, http.StatusOK, map[string]any{"list": ref, "identifier": ident, "cases": len(b.Cases)})
-}
-
-// FHIRLists writes Lists with a conditional create over plain HTTP.
-type FHIRLists struct {
-	BaseURL     string
-	BearerToken string
-	Client      *http.Client
-}
-
-// CreateList POSTs the List with If-None-Exist on its identifier.
-func (f *FHIRLists) CreateList(ctx context.Context, list []byte, identifier string) (ListRef, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(f.BaseURL, "/")+"/List", bytes.NewReader(list))
-	if err != nil {
-		return ListRef{}, fmt.Errorf("create list: %w", err)
-	}
-	req.Header.Set("Content-Type", "application/fhir+json")
-	req.Header.Set("Accept", "application/fhir+json")
-	req.Header.Set("If-None-Exist", "identifier="+identifier)
-	if f.BearerToken != "" {
-		req.Header.Set("Authorization", "Bearer "+f.BearerToken)
-	}
-	cl := f.Client
-	if cl == nil {
-		cl = &http.Client{Timeout: 15 * time.Second}
-	}
-	resp, err := cl.Do(req)
-	if err != nil {
-		return ListRef{}, fmt.Errorf("create list: %w", err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if resp.StatusCode != http.StatusCreated && resp.StatusCode != http.StatusOK {
-		return ListRef{}, fmt.Errorf("create list: FHIR server answered %s", resp.Status)
-	}
-	var res struct {
-		ID string `json:"id"`
-	}
-	json.Unmarshal(body, &res)
-	if res.ID == "" {
-		// A server may answer without a body; the Location names the id.
-		loc := resp.Header.Get("Location")
-		if i := strings.Index(loc, "/List/"); i >= 0 {
-			res.ID, _, _ = strings.Cut(loc[i+len("/List/"):], "/")
-		}
-	}
-	return ListRef{ID: res.ID, Created: resp.StatusCode == http.StatusCreated}, nil
 }

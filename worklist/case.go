@@ -333,7 +333,11 @@ type Summary struct {
 	DecidedAt    time.Time           `json:"decided_at,omitzero"`
 	DecidedBy    string              `json:"decided_by,omitempty"`
 	// Reason is the reason of the last decision.
-	Reason          string `json:"reason,omitempty"`
+	Reason string `json:"reason,omitempty"`
+	// LastUser and LastAction are the latest history entry's, so a page
+	// can tell its own changes from another user's.
+	LastUser        string `json:"last_user,omitempty"`
+	LastAction      Action `json:"last_action,omitempty"`
 	Revision        uint64 `json:"revision"`
 	PendingFeedback bool   `json:"pending_feedback,omitempty"`
 }
@@ -350,6 +354,9 @@ func (c *Case) summary() Summary {
 		Accession: r.Accession, Procedure: proc, Patient: r.Patient, ReportStatus: r.ReportStatus,
 		ModelVersion: r.Model.Version, ReceivedAt: r.ReceivedAt, CreatedAt: c.CreatedAt,
 		UpdatedAt: c.UpdatedAt, DecidedAt: c.DecidedAt, DecidedBy: c.DecidedBy, Revision: c.Revision,
+	}
+	if n := len(c.History); n > 0 {
+		s.LastUser, s.LastAction = c.History[n-1].User, c.History[n-1].Action
 	}
 	for i := len(c.History) - 1; i >= 0; i-- {
 		e := c.History[i]

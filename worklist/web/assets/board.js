@@ -3,7 +3,7 @@
 'use strict';
 
 (() => {
-  const { el, api, when, pct, labelText, patient, toDateInput } = RF;
+  const { el, api, when, pct, labelText, plural, patient, toDateInput } = RF;
   const form = document.getElementById('board-filters');
   const tbody = document.querySelector('#board tbody');
   const count = document.getElementById('count');
@@ -44,7 +44,7 @@
       el('td', { class: 'nowrap', text: when(c.received_at) }),
       el('td', { text: c.assignee || '—' }),
       el('td', { text: c.reason || '' }))));
-    count.textContent = b.cases.length + (b.cases.length === 1 ? ' confirmed case' : ' confirmed cases');
+    count.textContent = plural(b.cases.length, 'confirmed case', 'confirmed cases');
   }
 
   async function loadTasks() {
@@ -63,7 +63,7 @@
     msg.className = 'msg';
     try {
       const r = await api('POST', '/api/tumor-board/fhir-list?' + query().toString(), {});
-      msg.textContent = (r.list.created ? 'Written' : 'Already on the FHIR server') + ': List/' + (r.list.id || '?') + ' with ' + r.cases + ' cases.';
+      msg.textContent = (r.list.created ? 'Written' : 'Already on the FHIR server') + ': List/' + (r.list.id || '?') + ' with ' + plural(r.cases, 'case', 'cases') + '.';
       msg.className = 'msg ok';
     } catch (e) {
       msg.textContent = 'Not written: ' + e.message;

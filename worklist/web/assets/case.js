@@ -4,7 +4,7 @@
 'use strict';
 
 (() => {
-  const { el, api, when, pct, labelText, patient, badge, typing, live } = RF;
+  const { el, api, when, pct, labelText, capital, patient, badge, typing, live } = RF;
   const root = document.getElementById('case');
   const id = root.dataset.id;
   const $ = (sel) => document.getElementById(sel);
@@ -34,10 +34,9 @@
     const r = c.result;
     document.title = (r.accession || c.report_id) + ' · radflag';
     $('title').replaceChildren(
-      el('span', { text: labelText(r.label_name) + ' ' }),
+      el('span', { class: 'cap', text: labelText(r.label_name) + ' ' }),
       el('span', { class: 'muted', text: '· ' + (r.accession || c.report_id) }));
     $('case-body').hidden = false;
-    $('history-panel').hidden = false;
 
     // Report text: segments are either plain text or evidence.
     const text = $('report-text');
@@ -53,7 +52,7 @@
     const keep = sel.value;
     sel.replaceChildren(el('option', { value: '', text: 'Not sure' }),
       ...view.labels.filter((l) => l.label !== r.label)
-        .map((l) => el('option', { value: l.name, text: labelText(l.name) })));
+        .map((l) => el('option', { value: l.name, text: capital(labelText(l.name)) })));
     sel.value = keep;
 
     facts($('model'), [
@@ -139,6 +138,7 @@
       return false;
     } finally {
       busy = false;
+      catchUp();
     }
   }
 
@@ -197,10 +197,21 @@
     e.preventDefault();
   });
 
+  // Another user's change reloads the case with a note; this page's own
+  // changes (and the follow-up write that records their feedback as sent)
+  // reload it quietly.
+  let behind = null;
+  async function catchUp() {
+    const c = behind;
+    behind = null;
+    if (!c || !view || c.revision <= view.case.revision) return;
+    const other = c.last_user && c.last_user !== RF.user && c.last_user !== 'radflag';
+    await load(other ? 'Updated just now by ' + c.last_user + ' (' + (verbs[c.last_action] || c.last_action).toLowerCase() + ').' : null);
+  }
   live((c) => {
-    if (c.id === id && view && c.revision > view.case.revision) {
-      load('This case was just updated' + (c.decided_by && c.decided_by !== RF.user ? ' (last decision by ' + c.decided_by + ').' : '.'));
-    }
-  }, null);
+    if (c.id !== id) return;
+    if (!behind || c.revision > behind.revision) behind = c;
+    if (!busy) catchUp();
+  }, () => { if (view) load(); });
   load();
 })();

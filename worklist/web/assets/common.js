@@ -49,6 +49,8 @@ const RF = (() => {
   }
   function pct(p) { return (100 * (p || 0)).toFixed(1) + '%'; }
   function labelText(s) { return String(s || '').replace(/_/g, ' '); }
+  function capital(s) { return s.charAt(0).toUpperCase() + s.slice(1); }
+  function plural(n, one, many) { return n + ' ' + (n === 1 ? one : many); }
   function patient(p) { return p && p.value ? p.value : ''; }
 
   function badge(status) {
@@ -86,5 +88,5 @@ const RF = (() => {
     return d.getFullYear() + '-' + p(d.getMonth() + 1) + '-' + p(d.getDate());
   }
 
-  return { csrf, user, el, api, when, pct, labelText, patient, badge, typing, live, toDateInput };
+  return { csrf, user, el, api, when, pct, labelText, capital, plural, patient, badge, typing, live, toDateInput };
 })();
