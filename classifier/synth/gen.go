@@ -304,15 +304,19 @@ func (g *gen) cm(lo, hi float64) string {
 	if g.chance(0.15) {
 		unit = strings.TrimSpace(unit)
 	}
+	suffix := ""
+	if g.chance(0.05) {
+		suffix = g.pick(" in maximal dimension", " in axial dimension", " (axial)", " in greatest dimension")
+	}
 	switch g.between(0, 5) {
 	case 0, 1:
-		return f(a) + unit
+		return f(a) + unit + suffix
 	case 2, 3:
-		return f(a) + " " + x + " " + f(b) + unit
+		return f(a) + " " + x + " " + f(b) + unit + suffix
 	case 4:
-		return f(a) + " " + x + " " + f(b) + " " + x + " " + f(c) + unit
+		return f(a) + " " + x + " " + f(b) + " " + x + " " + f(c) + unit + suffix
 	default:
-		return f(a) + x + f(b) + unit
+		return f(a) + x + f(b) + unit + suffix
 	}
 }
 

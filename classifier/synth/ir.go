@@ -35,7 +35,7 @@ func (g *gen) timeout() string {
 }
 
 func (g *gen) sedation() string {
-	return g.xf("{Local anaesthesia was achieved with %d mL of {1%%|2%%} lidocaine.|Under local anesthesia with {1%%|2%%} lidocaine.|Moderate sedation was administered using {IV midazolam %d mg and fentanyl %d mcg|midazolam and fentanyl} with continuous monitoring{| by a registered nurse}{| for %d minutes of intraservice time}.|The procedure was performed under general anesthesia {administered by|provided by} the anesthesia team.|Monitored anesthesia care was provided.|Conscious sedation with midazolam and fentanyl; local lidocaine.|Local anaesthetic only.|Local anaesthetic ({5|10|20} ml 1%% lignocaine).|Sedation: none; local lignocaine.}",
+	return g.xf("{Local anaesthesia was achieved with %d {mL|cc} of {1%%|2%%} lidocaine.|Under local anesthesia with {1%%|2%%} lidocaine.|Moderate sedation was administered using {IV midazolam %d mg and fentanyl %d mcg|midazolam and fentanyl} with continuous monitoring{| by a registered nurse}{| for %d minutes of intraservice time}.|The procedure was performed under general anesthesia {administered by|provided by} the anesthesia team.|Monitored anesthesia care was provided.|Conscious sedation with midazolam and fentanyl; local lidocaine.|Local anaesthetic only.|Local anaesthetic ({5|10|20} ml 1%% lignocaine).|Sedation: none; local lignocaine.}",
 		g.between(5, 20), g.between(1, 4), g.between(50, 150), g.between(15, 60))
 }
 
@@ -152,7 +152,7 @@ func irDrainAbscess(g *gen) *report {
 	size := g.cm(3, 12)
 	ml := g.between(5, 60) * 10
 	ind := g.xf("%s{|, for CT-guided drainage|. Request drain|. Please drain}.", g.pick(s.ind...))
-	pre := []string{g.xf("{Pre-procedure|Initial|Planning} {CT demonstrates|CT shows|images demonstrate|images show} a {rim-enhancing|gas-containing|loculated|multiloculated|} fluid collection in the %s measuring %s{| with an enhancing wall| containing foci of gas}.", s.en, size)}
+	pre := []string{g.preLine(g.pf("a {rim-enhancing|gas-containing|loculated|multiloculated|} fluid collection in the %s measuring {approximately |}%s{| with an enhancing wall| containing foci of gas}", s.en, size), "drainage")}
 	narr := nonEmpty(g.consent(), g.timeout(), g.position(s.pos...), g.sedation(), g.prep())
 	fr := g.frSize()
 	narr = append(narr, g.drainNarrative(s.en, approach, g.fluid(), fr, ml, false)...)
@@ -185,7 +185,7 @@ func irDrainCollection(g *gen) *report {
 	ml := g.between(3, 80) * 10
 	approach := g.pick("anterior", "posterior", "right lateral", "left lateral", "transgluteal", "subcostal", "intercostal", "anterolateral")
 	ind := g.xf("%s{|. CT-guided drainage requested|. Please drain}.", c.ind)
-	pre := []string{g.xf("{Pre-procedure CT demonstrates|Initial images show|There is} a {well-defined|loculated|simple|} %s in the %s measuring %s.", c.name, c.site, g.cm(3, 14))}
+	pre := []string{g.preLine(g.pf("a {well-defined|loculated|simple|} %s in the %s measuring {approximately |}%s", c.name, c.site, g.cm(3, 14)), "drainage")}
 	narr := nonEmpty(g.consent(), g.timeout(), g.position("supine", "prone", "left lateral decubitus", "right lateral decubitus"), g.sedation(), g.prep())
 	fr := g.frSize()
 	narr = append(narr, g.drainNarrative(c.site, approach, c.fluid, fr, ml, false)...)
@@ -228,7 +228,7 @@ func irAspiration(g *gen) *report {
 	}
 	ml := g.between(1, 40) * 5
 	ind := g.xf("{%s|Collection in the %s}{|, too small for drain placement|, for aspiration and culture|. Diagnostic aspiration requested}.", g.pick(s.ind...), s.en)
-	pre := []string{g.xf("{A|Small} {fluid collection|collection} {in the %s|measuring %s in the %s}.", s.en, g.cm(1.5, 4.5), s.en)}
+	pre := []string{g.preLine(g.pf("a {small |}{fluid collection|collection} {in the %s|measuring %s in the %s}", s.en, g.cm(1.5, 4.5), s.en), "aspiration")}
 	narr := nonEmpty(g.consent(), g.timeout(), g.position(s.pos...), g.sedation(), g.prep(),
 		g.xf("Under CT guidance, an {18-gauge|20-gauge|22-gauge} {needle|spinal needle|Chiba needle} was advanced via a %s approach into the collection and %d mL of %s fluid was aspirated{| to dryness}.", g.pick(s.approach...), ml, g.fluid()),
 		g.x("{The collection was aspirated to near completion; no drain was left as the residual was minimal.|No drain was placed given the small size.|Aspiration only; no catheter placed.}"),
@@ -315,14 +315,17 @@ func (g *gen) coreNarrative(approach, targetEN string, fna bool) []string {
 	core := g.pick("18", "18", "20", "16")
 	n := g.between(2, 6)
 	device := g.pick("", " using a {Temno|Bard Monopty|BioPince|Achieve|Max-Core|SuperCore|Tru-Cut} device", "")
-	out := []string{g.xf("Using CT guidance and a %s approach, a %s-gauge coaxial {introducer|guide needle} was advanced to the {margin of the|} %s.", approach, intro, targetEN)}
+	out := []string{g.coaxialAdvance(approach, "", g.pf("a %s-gauge coaxial {introducer|guide needle|needle}", intro), targetEN)}
 	if fna {
-		out = append(out, g.xf("%d {fine-needle aspiration passes|FNA passes} were made with a {22|25}-gauge needle{| with on-site cytopathology assessment confirming adequate cellularity}.", n+1))
+		out = append(out, g.xf("%d {fine-needle aspiration passes|FNA passes|aspirates} were {made|obtained} with a {22|25}-gauge needle{| with on-site cytopathology assessment confirming adequate cellularity}{| together with core samples}.", n+1))
 		if g.chance(0.5) {
 			out = append(out, g.xf("Followed by %d %s-gauge core {samples|specimens}%s.", n, core, device))
 		}
 	} else {
-		out = append(out, g.xf("{%d|A total of %d} %s-gauge core {biopsy specimens|samples|cores} {were obtained|were taken|were acquired}%s{| and placed in formalin}{| and sent fresh for flow cytometry}.", n, n, core, device))
+		out = append(out, g.xf("{%d|A total of %d} %s-gauge core {biopsy specimens|samples|cores|biopsies} {were obtained|were taken|were acquired}%s.", n, n, core, device))
+	}
+	if g.chance(0.5) {
+		out = append(out, g.specimenLine())
 	}
 	if g.chance(0.3) {
 		out = append(out, g.x("{Gelfoam slurry was injected along the tract|The tract was embolised with Gelfoam|Hemostasis was achieved with manual compression}."))
@@ -335,9 +338,10 @@ func irSoftBiopsy(g *gen) *report {
 	t := ts[g.r.IntN(len(ts))]
 	approach := g.pick(t.approach...)
 	fna := g.chance(0.2)
-	ind := g.xf("%s{|. CT-guided biopsy requested|. Request tissue sampling|. For biopsy}.", g.pick(t.ind...))
-	pre := []string{g.xf("{Pre-procedure|Planning|Limited} {CT images demonstrate|CT images show|CT demonstrates|CT shows|CT confirms} %s{| suitable for biopsy}.", t.en)}
-	narr := nonEmpty(g.consent(), g.timeout(), g.position(t.pos...), g.sedation(), g.prep())
+	ind := g.xf("%s%s.", g.pick(t.ind...), g.pleaseLine("biopsy"))
+	pre := []string{g.preLine(t.en, "biopsy")}
+	narr := nonEmpty(g.consent(), g.timeout(), g.position(t.pos...), g.sedation(), g.prep(),
+		g.x("{Local anaesthetic was infiltrated down to the {capsule|fascia|lesion}.|}"))
 	narr = append(narr, g.coreNarrative(approach, t.short, fna)...)
 	comp := g.noComplication()
 	if strings.Contains(t.short, "mediastinal") && g.chance(0.6) {
@@ -406,13 +410,19 @@ func irLungBiopsy(g *gen) *report {
 		"{Smoker|Ex-smoker|History of breast cancer|History of colon cancer} with {a lung mass|an enlarging lung nodule}{|, for biopsy}.",
 		"Non-resolving pneumonia, ? malignancy or organising pneumonia.",
 		"{Lung-RADS 4B|Lung-RADS 4X} nodule on screening CT.",
-	))
-	pre := []string{g.xf("{Pre-procedure|Planning|Initial} CT {demonstrates|shows} %s.", lesion)}
+	)) + g.pleaseLine("biopsy")
+	if ind = tidy(ind); !strings.HasSuffix(ind, ".") {
+		ind += "."
+	}
+	pre := []string{g.preLine(lesion, "biopsy")}
 	pos := g.pick("prone", "supine", "right lateral decubitus", "left lateral decubitus", "prone oblique")
 	needle := g.pick("19-gauge coaxial introducer", "17-gauge coaxial needle", "19G coaxial guide", "18-gauge coaxial system")
 	narr := nonEmpty(g.consent(), g.timeout(), g.position(pos), g.sedation(), g.prep(),
-		g.xf("Via a {posterior|anterior|lateral|posterolateral} {intercostal|} approach{|, avoiding the fissure|, traversing %s of aerated lung|, with no aerated lung traversed}, a %s was advanced {into|to the edge of} the %s.", g.mm(5, 40), needle, short),
-		g.xf("%d {20-gauge|18-gauge} core {biopsies|specimens} were obtained{| with a Bard Monopty device| and touch preparation showed adequate tissue}{| together with FNA for cytology}.", g.between(2, 6)))
+		g.coaxialAdvance(g.p("{posterior|anterior|lateral|posterolateral} {intercostal|}"), g.pf("{|, avoiding the fissure|, traversing %s of aerated lung|, with no aerated lung traversed}", g.mm(5, 40)), "a "+needle, short),
+		g.xf("{%d|A total of %d} {20-gauge|18-gauge} core {biopsies|specimens|samples|cores} {were obtained|were taken|were acquired}{| with a {Bard Monopty|Temno|Tru-Cut} device}{| together with FNA for cytology|; {2|3} FNA passes were also made}.", g.between(2, 6), g.between(2, 6)))
+	if g.chance(0.5) {
+		narr = append(narr, g.specimenLine())
+	}
 	ptx := g.between(0, 9)
 	var compl string
 	switch {
@@ -467,23 +477,28 @@ func irBoneBiopsy(g *gen) *report {
 		"{Bone lesion|"+capFirst(kind)+" bone lesion} {in a patient with|; history of} {breast cancer|prostate cancer|lung cancer|renal cell carcinoma|unknown primary|myeloma}{|, ? metastasis|, tissue for receptor status}.",
 		"{Suspected|? } {multiple myeloma|lymphoma|metastatic disease}, bone biopsy.",
 		"{Enlarging|Indeterminate} bone lesion on {MRI|bone scan|PET}{|, tissue diagnosis}.",
-	))
+	)) + g.pleaseLine("biopsy")
+	if ind = tidy(ind); !strings.HasSuffix(ind, ".") {
+		ind += "."
+	}
 	if strings.Contains(t.short, "marrow") {
 		ind = g.x("{Pancytopenia|Suspected myelofibrosis|Lymphoma staging|Suspected myeloma} — bone marrow biopsy {requested|under CT guidance (body habitus)}.")
 	}
 	if strings.Contains(t.short, "endplate") {
 		ind = g.x("{Suspected|MRI shows} {spondylodiscitis|discitis-osteomyelitis} {with negative blood cultures|}{|, bone biopsy for culture}.")
 	}
-	pre := []string{g.xf("{Pre-procedure|Planning} CT {demonstrates|shows} %s{| measuring %s}.", t.en, g.cm(1, 5))}
+	pre := []string{g.preLine(g.pf("%s{| measuring {approximately |}%s}", t.en, g.cm(1, 5)), "biopsy")}
 	if strings.Contains(t.short, "marrow") {
-		pre = []string{g.xf("{Pre-procedure|Planning} CT {demonstrates|shows} %s{| with preserved cortex| with diffusely heterogeneous marrow density| with diffuse sclerosis}.", t.en)}
+		pre = []string{g.preLine(g.pf("%s{| with preserved cortex| with diffusely heterogeneous marrow density| with diffuse sclerosis}", t.en), "biopsy")}
 	} else if strings.Contains(t.short, "endplate") {
-		pre = []string{g.xf("{Pre-procedure|Planning} CT {demonstrates|shows} {erosion of|irregularity and erosion of} %s{| and a small paraspinal phlegmon}.", t.en)}
+		pre = []string{g.preLine(g.pf("{erosion of|irregularity and erosion of} %s{| and a small paraspinal phlegmon}", t.en), "biopsy")}
 	}
 	needle := g.pick("11-gauge bone biopsy needle", "13-gauge Jamshidi needle", "11G Jamshidi needle", "OnControl powered bone drill (11G)", "10-gauge Osteo-Site needle", "13G coaxial bone biopsy system", "Arrow OnControl 11-gauge needle", "14-gauge Bonopty system")
 	narr := nonEmpty(g.consent(), g.timeout(), g.position(t.pos...), g.sedation(), g.prep(),
-		g.xf("{The periosteum was anaesthetised with lidocaine. |}Via a %s approach, {a|an} %s was advanced {through the cortex |}into the %s.", g.pick(t.approach...), needle, t.short),
-		g.xf("%d {bone cores|core specimens|cores} {were obtained|were taken}{| measuring up to %d mm in length}{| and sent for histology|, one sent for microbiology}{|; additional aspirate for flow cytometry}.", g.between(1, 4), g.between(8, 25)),
+		g.x("{The periosteum was anaesthetised with lidocaine.|Local anaesthetic was infiltrated down to the periosteum.|}"),
+		g.coaxialAdvance(g.pick(t.approach...), "", "a "+needle, g.pick("", "cortex of the ")+t.short),
+		g.xf("{%d|A total of %d} {bone cores|core specimens|cores|bone biopsies} {were obtained|were taken|were acquired}{| measuring up to %d mm in length}{|; additional aspirate for flow cytometry}.", g.between(1, 4), g.between(1, 4), g.between(8, 25)),
+		g.specimenLine(),
 		g.noComplication())
 	imp := []string{g.xf("{Successful|Technically successful|Uncomplicated} %s {bone biopsy|core biopsy|trephine biopsy|biopsy} of the %s{|. Samples to histology{| and microbiology}}.", g.ctGuided(), t.short)}
 	return g.irReport(ind, t.ja+"病変、骨生検依頼。", narr, pre, imp, []string{"CTガイド下骨生検（" + t.ja + "）を施行。", "合併症なし。"}, []string{t.ja + "のCTガイド下骨生検。"})
@@ -523,4 +538,29 @@ func (g *gen) procedureFields(firstImp string, narrative []string) []string {
 		out = append(out, g.x("{Complications|Immediate complications}: {none|none immediate|nil}."))
 	}
 	return out
+}
+
+// Shared fragments: every procedure type uses the same wording for what is
+// not specific to it, so that a model learns the target and the procedure,
+// not which template wrote the report.
+
+// preLine introduces the pre-procedure images; what is one of "biopsy",
+// "drainage" or "aspiration".
+func (g *gen) preLine(target, what string) string {
+	return g.xf("{Pre-procedure|Planning|Limited|Initial|Limited pre-procedure|Non-contrast planning} {CT images demonstrate|CT images show|CT demonstrates|CT shows|CT confirms|images show|images demonstrate|CT again shows} %s{| suitable for %s| amenable to percutaneous %s}.", target, what, what)
+}
+
+// coaxialAdvance is the needle reaching the target; mod, when not empty,
+// qualifies the approach (", avoiding the fissure").
+func (g *gen) coaxialAdvance(approach, mod, needle, target string) string {
+	return g.xf("{Using CT guidance and a %s approach|Via a %s approach|Under intermittent CT guidance, via a %s approach}%s, %s was advanced {to the margin of|into|to the edge of|up to} the %s.", approach, approach, approach, mod, needle, target)
+}
+
+// specimenLine says what happened to biopsy specimens.
+func (g *gen) specimenLine() string {
+	return g.x("{Specimens were placed in formalin and sent to pathology.|Samples were sent fresh for flow cytometry and in formalin for histology.|Touch preparation showed adequate tissue.|One sample was sent for microbiology.|Specimens sent to pathology; pathology pending.|The specimens were of good quality, up to {10|15|20} mm in length.|Adequacy confirmed on site by cytopathology.}")
+}
+
+func (g *gen) pleaseLine(what string) string {
+	return g.xf("{|. Please %s|. Request CT-guided %s|. For CT-guided %s|. Please perform %s}", what, what, what, what)
 }

@@ -81,6 +81,15 @@ func pNewMass(g *gen) *report {
 	f := []string{g.massSentence(s, size)}
 	f = append(f, g.ductSigns(s)...)
 	f = append(f, g.vessels(kind)...)
+	if g.chance(0.3) {
+		f = append(f, g.remainderPancreas())
+	}
+	if g.chance(0.15) {
+		f = append(f, g.stranding())
+	}
+	if s.head && g.chance(0.2) {
+		f = append(f, g.x("The mass {abuts|invades|is inseparable from} the {second part of the |medial wall of the |}duodenum."))
+	}
 	met := g.chance(0.2)
 	f = append(f, g.metastases(met)...)
 	if g.chance(0.3) {
@@ -363,11 +372,17 @@ func pPostResectionClear(g *gen) *report {
 	when := g.monthsAgo()
 	adj := g.pick("", "", " and adjuvant "+g.chemo(), " followed by adjuvant chemotherapy", " and adjuvant gemcitabine/capecitabine")
 	ind := g.pick(
-		g.xf("{History of|Hx of|} %s {status post|s/p|treated with|post} %s %s%s. {Surveillance|Routine surveillance|Follow-up|Restaging|Post-operative follow-up|Rising CA 19-9? recurrence}.", g.pdacAt(s), op, when, adj),
+		g.xf("{History of|Hx of|Biopsy-proven|} %s {status post|s/p|treated with|post} %s %s%s. {Surveillance|Routine surveillance|Follow-up|Restaging|Post-operative follow-up|Rising CA 19-9? recurrence}.", g.pdacAt(s), op, when, adj),
 		g.xf("%s (%s) for %s, {pT%dN%d, R0|pT%dN%d R1|ypT%dN%d}%s. {Surveillance|Follow-up CT|Routine follow-up}.", capFirst(op), g.date(), g.pdac(), g.between(1, 3), g.between(0, 2), g.between(1, 3), g.between(0, 2), g.between(0, 3), g.between(0, 1), adj),
 		g.xf("{Post-%s|Post %s} for %s{| %s}. {Surveillance|? recurrence|Follow-up}.", op, op, g.pdac(), when),
 	)
 	f := []string{g.postWhippleAnatomy(s), g.remnant(true), g.metastases(false)[0]}
+	if g.chance(0.4) {
+		f = append(f, g.vesselsPatent())
+	}
+	if g.chance(0.2) {
+		f = append(f, g.x("{Mild|Minimal} postoperative fat stranding in the surgical bed."))
+	}
 	imp := []string{g.xf("{Status post|Post} %s for %s{| with %s} {without evidence of|with no evidence of|no CT evidence of} {local recurrence or metastatic disease|recurrent or metastatic disease|recurrence}.", op, g.pdac(), g.pick("expected postoperative changes", "stable postsurgical appearance"))}
 	if g.chance(0.4) {
 		imp = []string{g.x("{No evidence of recurrent disease|No evidence of local recurrence or metastases|Stable postoperative appearance without recurrence}."), g.xf("{Status post|Post} %s for pancreatic cancer.", op)}
@@ -433,6 +448,12 @@ func pOnChemo(g *gen) *report {
 	default:
 		f = append(f, g.xf("{Ill-defined soft tissue|Residual hypoattenuation} at the site of the {known|treated} pancreatic %s tumor, {decreased|smaller} compared with the {pre-treatment|baseline} study.", s.en))
 	}
+	if g.chance(0.4) {
+		f = append(f, g.ductSigns(s)...)
+	}
+	if g.chance(0.3) {
+		f = append(f, g.remainderPancreas())
+	}
 	liver := g.chance(0.5)
 	if liver {
 		f = append(f, g.xf("{Hepatic|Liver} metastases {are smaller|have decreased|are stable|have increased in size and number}, the largest {now |}%s.", g.cm(0.8, 3)))
@@ -465,9 +486,19 @@ func pNeoadjuvant(g *gen) *report {
 		g.xf("The pancreatic %s {mass|tumor} {is less conspicuous|has decreased in size|is smaller}, now %s{| versus %s pre-treatment}.", s.en, g.cm(0.8, 2.5), g.cm(2.5, 4.5)),
 		g.x("{Soft tissue contact with the SMV is less extensive|Persistent perivascular soft tissue around the SMA, which may represent post-treatment fibrosis or residual tumour|The fat plane around the SMA has improved}."),
 	}
+	if g.chance(0.5) {
+		f = append(f, g.ductSigns(s)...)
+	}
+	vasc := g.chance(0.5)
+	if vasc {
+		f = append(f, g.vessels(g.pickIntW([]float64{1, 2, 1}))...)
+	}
 	f = append(f, g.metastases(false)...)
 	imp := []string{g.xf("{Treatment response|Interval decrease in size|Partial response} of pancreatic %s {adenocarcinoma|cancer} {after|following} neoadjuvant therapy{|; no new metastatic disease}.", s.en),
 		g.x("{Post-treatment changes limit assessment of vascular involvement|Candidate for resection per MDT|Residual tumour versus fibrosis along the SMV}.")}
+	if vasc {
+		imp = append(imp, g.x("{Remains|Now} {borderline resectable|resectable|locally advanced} {per NCCN criteria|by NCCN|}{| after treatment}."))
+	}
 	rep := &report{
 		indication:   []string{ind},
 		technique:    []string{g.techniquePancreas()},

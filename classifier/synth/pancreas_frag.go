@@ -147,7 +147,7 @@ func (g *gen) nodes() string {
 // Indications.
 
 func (g *gen) indicationSuspect() string {
-	return g.xf("{%s with |}{painless jaundice|obstructive jaundice|epigastric pain radiating to the back|weight loss and abdominal pain|unintentional weight loss|new-onset diabetes and weight loss|elevated CA 19-9 (%d U/mL)|rising CA 19-9|abnormal LFTs and jaundice|pancreatic lesion on ultrasound|dilated bile duct on ultrasound|anorexia, weight loss and back pain|pruritus and dark urine}{|. {Evaluate for|Rule out|Assess for|?} {pancreatic mass|malignancy|pancreatic cancer|obstructing lesion}|. Pancreas protocol}.", g.age(), g.between(60, 4000))
+	return g.xf("{%s with |}{painless jaundice|obstructive jaundice|epigastric pain radiating to the back|weight loss and abdominal pain|unintentional weight loss|new-onset diabetes and weight loss|elevated CA 19-9 (%d U/mL)|rising CA 19-9|abnormal LFTs and jaundice|pancreatic lesion on ultrasound|dilated bile duct on ultrasound|anorexia, weight loss and back pain|pruritus and dark urine}{|. {Evaluate for|Rule out|Assess for|?} {pancreatic mass|malignancy|pancreatic cancer|obstructing lesion}|. Pancreas protocol}{|. Please assess}.", g.age(), g.between(60, 4000))
 }
 
 func (g *gen) techniquePancreas() string {
@@ -205,4 +205,19 @@ func (g *gen) remnant(normal bool) string {
 		return g.x("{The pancreatic remnant is {atrophic but |}{unremarkable|without focal lesion}|No soft tissue in the surgical bed|No mass in the resection bed|No new pancreatic lesion}.")
 	}
 	return g.xf("{New|Enlarging|Interval development of} {ill-defined |infiltrative |}soft tissue {in the surgical bed|along the SMA|around the superior mesenteric artery|at the pancreaticojejunostomy|in the pancreatic remnant} {measuring|of} %s, {suspicious for|concerning for|consistent with|compatible with} {local recurrence|recurrent disease|recurrent tumor}.", g.cm(1, 4))
+}
+
+// Sentences that any case may say, so that no label owns them (a model must
+// not learn "enhances homogeneously" as "no cancer").
+
+func (g *gen) remainderPancreas() string {
+	return g.x("The {remainder|rest} of the {pancreas|gland|pancreatic parenchyma} {enhances homogeneously|is unremarkable|enhances normally|is atrophic}.")
+}
+
+func (g *gen) vesselsPatent() string {
+	return g.x("{The celiac axis, SMA and SMV are patent|The coeliac axis and superior mesenteric artery are patent|The SMV and portal vein are patent}{| without encasement| without narrowing}.")
+}
+
+func (g *gen) stranding() string {
+	return g.x("{Mild|Minimal|Slight} {peripancreatic|surrounding} fat stranding{| without fluid collection}.")
 }

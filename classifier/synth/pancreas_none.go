@@ -1,5 +1,7 @@
 package synth
 
+import "strings"
+
 // ---------------- 0 none ----------------
 
 func (g *gen) routineIndication() string {
@@ -23,6 +25,9 @@ func pNormal(g *gen) *report {
 	f := []string{g.normalPancreas()}
 	if g.chance(0.3) {
 		f = append(f, g.x("{No peripancreatic fluid or stranding|The pancreatic duct is not dilated|No pancreatic ductal dilatation}."))
+	}
+	if g.chance(0.2) {
+		f = append(f, g.vesselsPatent())
 	}
 	main := g.pick(
 		g.x("{The appendix is {dilated|enlarged} to {9|10|11|12|14} mm with periappendiceal fat stranding|Acute appendicitis with an appendicolith}."),
@@ -53,8 +58,12 @@ func pNegated(g *gen) *report {
 		g.x("{Weight loss|Unintentional weight loss|Epigastric pain|New-onset diabetes|Elevated CA 19-9|Elevated lipase|Back pain and weight loss|Jaundice}{|. {Rule out|Evaluate for|? |Exclude} {pancreatic cancer|pancreatic mass|pancreatic malignancy|malignancy}}."),
 		g.xf("%s with {weight loss|abdominal pain}. {Concern for|Query} {pancreatic cancer|pancreatic neoplasm}.", g.age()),
 		g.x("{Pancreatic lesion suspected on ultrasound|Possible pancreatic mass on outside ultrasound|Pancreatic tail not well seen on ultrasound}, please evaluate."),
+		g.x("{Prior EUS-guided biopsy negative for malignancy|EUS-FNA of pancreatic head fullness benign}, {persistent weight loss|follow-up|rising CA 19-9}."),
 	)
 	f := []string{g.normalPancreas(), g.negatedCancer()}
+	if g.chance(0.3) {
+		f = append(f, g.vesselsPatent())
+	}
 	if g.chance(0.4) {
 		f = append(f, g.fill("{The common bile duct is not dilated|No biliary dilatation|The pancreatic duct measures {1|2|2.5|3} mm, within normal limits}."))
 	}
@@ -170,7 +179,7 @@ func pIPMNBenign(g *gen) *report {
 	s := g.site()
 	size := g.cm(0.5, 2.4)
 	f := []string{
-		g.xf("{A cystic lesion|Multiple cystic lesions|Several small cysts} in the pancreatic %s, {the largest |measuring }%s, {communicating with|abutting} the {main pancreatic duct|pancreatic duct}{|, unchanged from prior|, stable over %d years}.", s.en, size, g.between(1, 6)),
+		g.xf("{A cystic lesion|Multiple cystic lesions|Several small cysts|Redemonstrated cystic lesions} in the pancreatic %s, {the largest |measuring }%s, {communicating with|abutting} the {main pancreatic duct|pancreatic duct}{|, unchanged from prior|, stable over %d years}.", s.en, size, g.between(1, 6)),
 		g.x("{No enhancing solid component|No mural nodule|No thickened or enhancing walls}{|, main duct not dilated| and the main pancreatic duct measures less than 5 mm}."),
 	}
 	imp := []string{g.x("{Side-branch|Branch-duct|Small branch-duct} IPMN{s|} {without worrisome features|without worrisome features or high-risk stigmata|, stable}{|. Follow-up per guidelines|. Recommend follow-up MRI in {1|2} years}.")}
@@ -223,16 +232,16 @@ func pNET(g *gen) *report {
 	var f, imp []string
 	switch g.between(0, 2) {
 	case 0: // new
-		ind = g.x("{Hypoglycaemia|Recurrent hypoglycemia, ? insulinoma|Elevated chromogranin A|Incidental pancreatic lesion on ultrasound|MEN1 surveillance|Flushing and diarrhoea}.")
+		ind = g.x("{Hypoglycaemia|Recurrent hypoglycemia, ? insulinoma|Elevated chromogranin A|Incidental pancreatic lesion on ultrasound|MEN1 surveillance|Flushing and diarrhoea|Biopsy-proven well-differentiated NET, staging}.")
 		f = []string{g.xf("{A well-circumscribed|A round|An} {avidly|intensely|brightly} {arterially enhancing|hyperenhancing|hypervascular} {lesion|mass} in the pancreatic %s measuring %s{| with washout on the venous phase| with central calcification}.", s.en, size), g.x("{No pancreatic ductal dilatation|No upstream duct dilatation|The pancreatic duct is normal}.")}
 		imp = []string{g.xf("%s {hypervascular|arterially enhancing} pancreatic %s {lesion|mass} %s {a |}{pancreatic neuroendocrine tumour|neuroendocrine tumor|PNET|pNET|insulinoma}.", size, s.en, g.pick("consistent with", "most consistent with", "likely", "suspicious for", "compatible with", "typical of"))}
 	case 1: // known, on therapy
 		ind = g.x("{Known|Metastatic|Well-differentiated} pancreatic neuroendocrine tumour {on octreotide|on lanreotide|after PRRT with Lu-177 DOTATATE|on everolimus|on capecitabine/temozolomide}. Restaging.")
-		f = []string{g.xf("The {hypervascular|known} pancreatic %s neuroendocrine tumour measures %s, {stable|slightly smaller}.", s.en, size), g.x("{Stable hypervascular liver metastases|No new liver lesions|Hypervascular liver lesions are unchanged}.")}
+		f = []string{g.xf("The {hypervascular|known} pancreatic %s neuroendocrine tumour {measures|is again seen, measuring} %s, {stable|slightly smaller}.", s.en, size), g.x("{Stable hypervascular liver metastases|No new liver lesions|Hypervascular liver lesions are unchanged}.")}
 		imp = []string{g.x("{Stable|Treated} pancreatic neuroendocrine tumour{| with stable hepatic metastases}{| on somatostatin analogue therapy}.")}
 	default: // resected
 		ind = g.xf("{Status post|s/p} {distal pancreatectomy|enucleation|Whipple procedure} for {pancreatic neuroendocrine tumour|insulinoma|well-differentiated PNET|grade 1 NET} %s. Surveillance.", g.monthsAgo())
-		f = []string{g.x("{Postsurgical changes in the pancreas|Surgical clips at the resection site}; no {recurrent|new} hypervascular lesion.")}
+		f = []string{g.x("{Postsurgical changes in the pancreas|Surgical clips at the resection site|Redemonstrated postsurgical changes at the resection margin}; no {recurrent|new} hypervascular lesion.")}
 		imp = []string{g.x("{No evidence of recurrent neuroendocrine tumour|No recurrence} {following|after} resection of pancreatic NET.")}
 	}
 	rep := &report{
@@ -325,8 +334,16 @@ func pWhippleNonPDAC(g *gen) *report {
 		op = g.pick("total pancreatectomy with islet autotransplantation", "Frey procedure", "Puestow procedure (lateral pancreaticojejunostomy)")
 	}
 	ind := g.xf("{History of|Hx|} {s/p|status post|post} %s for %s {%s|}. {Surveillance|Follow-up|Abdominal pain|Fever|Routine follow-up}.", op, why, g.monthsAgo())
-	f := []string{g.x("{Postsurgical changes|Expected postoperative changes|Post-operative anatomy} {of|after} the {Whipple procedure|prior surgery|pancreatic resection} {with patent anastomoses|without complication}."),
-		g.x("{No soft tissue in the surgical bed|No recurrent mass|The pancreatic remnant is unremarkable|No new lesion}.")}
+	anat := g.x("{Postsurgical changes|Expected postoperative changes|Post-operative anatomy} {of|after} the {Whipple procedure|prior surgery|pancreatic resection} {with patent anastomoses|without complication}.")
+	if strings.Contains(strings.ToLower(op), "duodenectomy") || strings.HasPrefix(op, "Whipple") {
+		if g.chance(0.7) {
+			anat = g.postWhippleAnatomy(g.headSite())
+		}
+	}
+	f := []string{anat, g.x("{No soft tissue in the surgical bed|No recurrent mass|The pancreatic remnant is unremarkable|No new lesion}.")}
+	if g.chance(0.3) {
+		f = append(f, g.vesselsPatent())
+	}
 	imp := []string{g.xf("{Status post|Post} %s for %s{| without evidence of recurrence|. No recurrence or complication|; stable postoperative appearance}.", op, why)}
 	rep := &report{
 		indication: []string{ind},
@@ -518,7 +535,7 @@ func pBenignStent(g *gen) *report {
 	why := g.pick("choledocholithiasis", "CBD stones", "a benign biliary stricture after cholecystectomy", "a post-transplant anastomotic stricture", "a chronic pancreatitis-related distal CBD stricture", "cholangitis due to CBD stones", "a bile leak")
 	ind := g.xf("{Status post|s/p|After} ERCP with {plastic |metal |}biliary stent placement for %s{ %s|}. {Abdominal pain|Fever|LFTs improving, follow-up|Check stent position}.", why, g.monthsAgo())
 	f := []string{
-		g.x("{A|The} biliary stent is {in satisfactory position|in place} with pneumobilia{| and no biliary dilatation}."),
+		g.x("{A|The} biliary stent is {in satisfactory position|in place} with {pneumobilia|decompression of the biliary tree}{| and no biliary dilatation}."),
 		g.normalPancreas(),
 	}
 	if g.chance(0.5) {

@@ -78,6 +78,13 @@ func (g *gen) render(rep *report) string {
 		}
 		fs = out
 	} else {
+		// Image references follow measured findings of any kind.
+		for i := range fs {
+			t := fs[i].text
+			if (strings.Contains(t, " cm") || strings.Contains(t, " mm")) && strings.HasSuffix(t, ".") && g.chance(0.08) {
+				fs[i].text = strings.TrimSuffix(t, ".") + g.xf(" {(series %d, image %d)|(image %d/%d)|(se %d im %d)}.", g.between(2, 8), g.between(10, 220), g.between(10, 220), g.between(230, 400), g.between(2, 8), g.between(10, 220))
+			}
+		}
 		if st.ja >= 1 {
 			for i := range fs {
 				if fs[i].ja != "" && g.chance(0.5) {
@@ -151,6 +158,9 @@ func (g *gen) incidentalImpressions(rep *report) []string {
 		if f.imp != "" && len(out) < 2 && g.chance(0.6) {
 			out = append(out, f.imp)
 		}
+	}
+	if len(out) == 0 && len(rep.findings) > rep.nKey && g.chance(0.3) {
+		out = append(out, g.x("{Other|Incidental} findings as above."))
 	}
 	return out
 }
