@@ -109,10 +109,17 @@ func (s *Service) fail(w http.ResponseWriter, id string, err error) {
 type sessionInfo struct {
 	User      string `json:"user"`
 	CSRFToken string `json:"csrf_token"`
+	// Users are the local users, offered as assignees.
+	Users []string `json:"users"`
 }
 
 func (s *Service) getSession(w http.ResponseWriter, _ *http.Request, p Principal) {
-	writeJSON(w, http.StatusOK, sessionInfo{User: p.User, CSRFToken: s.auth.csrfToken(p)})
+	users := make([]string, 0, len(s.auth.cfg.Users))
+	for u := range s.auth.cfg.Users {
+		users = append(users, u)
+	}
+	sort.Strings(users)
+	writeJSON(w, http.StatusOK, sessionInfo{User: p.User, CSRFToken: s.auth.csrfToken(p), Users: users})
 }
 
 // ListResponse is the answer of GET /api/worklist.
@@ -335,6 +342,12 @@ func (s *Service) postAction(w http.ResponseWriter, r *http.Request, p Principal
 		}
 		if a != "" && !ValidUserName(a) {
 			writeError(w, http.StatusBadRequest, "bad assignee name")
+			return
+		}
+		// With local users only, an assignee must be one of them; behind
+		// a proxy the users are not known here.
+		if _, ok := s.auth.cfg.Users[a]; a != "" && !ok && s.auth.cfg.TrustedHeader == "" && !s.auth.cfg.AllowAnonymous {
+			writeError(w, http.StatusBadRequest, fmt.Sprintf("no user %q", a))
 			return
 		}
 		req.Assignee = a

@@ -193,6 +193,9 @@ func BuildBoardList(b Board, user string, now time.Time) ([]byte, string, error)
 // report came from FHIR, else by its accession number.
 func reportReference(c Summary) map[string]any {
 	display := strings.TrimSpace(c.Procedure + " " + c.Accession)
+	if c.Patient.Value != "" {
+		display += " (patient " + c.Patient.Value + ")"
+	}
 	if id, ok := strings.CutPrefix(c.ReportID, string(pipeline.SourceFHIR)+":"); ok && id != "" && !strings.Contains(id, "/") {
 		return map[string]any{"reference": "DiagnosticReport/" + id, "display": display}
 	}

@@ -440,6 +440,18 @@ func TestAPIListFilterAndActions(t *testing.T) {
 	if lr := list("assignee=me&status="); lr.Total != 1 || lr.Cases[0].ID != id1 {
 		t.Errorf("assignee=me: %+v", lr)
 	}
+	if code, _ := post(id1, "assign", `{"assignee":"zed"}`); code != 400 {
+		t.Errorf("assign to an unknown user: %d", code)
+	}
+	if code, v := post(id2, "close", `{"reason":"discussed at MDT"}`); code != 200 || v.Case.Status != StatusClosed {
+		t.Errorf("close: %d %+v", code, v.Case)
+	}
+	if code, v := post(id2, "reopen", `{}`); code != 200 || v.Case.Status != StatusNew {
+		t.Errorf("reopen: %d %+v", code, v.Case)
+	}
+	if code, _ := post(id2, "reopen", `{}`); code != 409 {
+		t.Errorf("reopen a new case: %d", code)
+	}
 	if code, _ := post(id1, "reject", `{"reason":""}`); code != 400 {
 		t.Errorf("reject without reason: %d", code)
 	}

@@ -41,6 +41,7 @@ func (s *Service) mountPages(m Mux) {
 		files.ServeHTTP(w, r)
 	})))
 	m.Handle("GET /worklist", s.page("worklist.html", "Worklist", "worklist"))
+	m.Handle("GET /worklist/{$}", http.RedirectHandler("/worklist", http.StatusMovedPermanently))
 	m.Handle("GET /worklist/{id}", s.page("case.html", "Case", "worklist"))
 	m.Handle("GET /tumor-board", s.page("board.html", "Tumour board", "board"))
 	m.Handle("GET /login", s.secure(http.HandlerFunc(s.loginPage)))

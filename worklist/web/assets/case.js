@@ -40,13 +40,17 @@
 
     // Report text: segments are either plain text or evidence.
     const text = $('report-text');
-    text.replaceChildren(...view.segments.map((s) => s.evidence < 0
+    if (!view.segments.length) {
+      text.replaceChildren(el('p', { class: 'muted', text: 'The report text was not included with this result.' }));
+    } else text.replaceChildren(...view.segments.map((s) => s.evidence < 0
       ? document.createTextNode(s.text)
       : el('mark', { class: 'ev', id: 'ev-' + s.evidence, title: 'Evidence ' + (s.evidence + 1), text: s.text })));
 
     $('status').replaceWith(Object.assign(badge(c.status), { id: 'status' }));
     $('decided').textContent = c.decided_by ? 'by ' + c.decided_by + ', ' + when(c.decided_at) : '';
     $('assignee').textContent = c.assignee || 'nobody';
+    $('close').hidden = c.status === 'closed';
+    $('reopen').hidden = c.status === 'new';
 
     const sel = $('label');
     const keep = sel.value;
@@ -159,6 +163,8 @@
   }
 
   $('confirm').addEventListener('click', confirmFlag);
+  $('close').addEventListener('click', () => act('close', {}, 'Case closed.'));
+  $('reopen').addEventListener('click', () => act('reopen', {}, 'Case reopened.'));
   $('reject-form').addEventListener('submit', (e) => { e.preventDefault(); rejectFlag(); });
   $('assign-me').addEventListener('click', () => act('assign', { assignee: 'me' }, 'Assigned to you.'));
   $('assign-form').addEventListener('submit', (e) => {
@@ -213,5 +219,9 @@
     if (!behind || c.revision > behind.revision) behind = c;
     if (!busy) catchUp();
   }, () => { if (view) load(); });
+  // Offer the local users as assignees.
+  api('GET', '/api/session').then((s) => {
+    $('users').replaceChildren(...(s.users || []).map((u) => el('option', { value: u })));
+  }).catch(() => { /* typing a name still works */ });
   load();
 })();

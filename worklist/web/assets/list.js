@@ -101,7 +101,7 @@
     selected = Math.max(0, Math.min(rows.length - 1, i));
     rows.forEach((r, j) => {
       r.classList.toggle('selected', j === selected);
-      r.setAttribute('aria-selected', j === selected ? 'true' : 'false');
+      if (j === selected) r.setAttribute('aria-current', 'true'); else r.removeAttribute('aria-current');
       r.tabIndex = j === selected ? 0 : -1;
     });
     if (focus) {
