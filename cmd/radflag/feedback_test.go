@@ -24,7 +24,7 @@ func TestFeedbackExportRoundTrip(t *testing.T) {
 	now := time.Now().UTC().Truncate(time.Second)
 	type step struct {
 		accession, action, body string
-		wantLabel              int // -1: not exported
+		wantLabel               int // -1: not exported
 	}
 	steps := []step{
 		{"ACC-1", "confirm", `{}`, 2},
