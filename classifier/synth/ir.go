@@ -260,13 +260,18 @@ func irDrainWithSample(g *gen) *report {
 	narr := nonEmpty(g.consent(), g.timeout(), g.position(s.pos...), g.sedation(), g.prep())
 	fr := g.frSize()
 	narr = append(narr, g.drainNarrative(s.en, g.pick(s.approach...), g.fluid(), fr, ml, true)...)
-	if g.chance(0.4) {
+	cores := g.chance(0.4)
+	if cores {
 		narr = append(narr, g.x("{An 18-gauge core sample of the collection wall was also obtained.|Two 18G cores of the thickened wall were taken to exclude an underlying lesion.}"))
 	}
 	narr = append(narr, g.noComplication())
 	imp := []string{
 		g.xf("{Successful|Uncomplicated} %s drainage of %s with a %s Fr {drain|pigtail catheter}{|; %d mL drained}.", g.ctGuided(), s.kind, fr, ml),
 		g.x("{Fluid also sent for cytology|Additional wall sample sent for histology}{| — the main aim was drainage of the collection}."),
+	}
+	if cores {
+		// A sample of tissue as well: the impression says which was the point.
+		imp[1] = g.x("{A wall sample was also sent for histology|Additional cores of the wall were sent for histology}; the {main|primary} {aim|purpose} was drainage of the collection.")
 	}
 	return g.irReport(ind, s.ja+"膿瘍、ドレナージ依頼。", narr, pre, imp, []string{"膿瘍ドレナージ（細胞診も提出）。"}, nil)
 }
