@@ -139,7 +139,14 @@ func (s *Service) ingest(ctx context.Context) error {
 			return ctx.Err()
 		}
 		if err != nil {
+			// Missed heartbeats and the like: the iterator recovers by
+			// itself; pause so a persistent fault does not spin.
 			s.log.Warn("results consumer", "err", err)
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(time.Second):
+			}
 			continue
 		}
 		s.handleResult(ctx, msg)

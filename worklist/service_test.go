@@ -21,6 +21,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/radflag/radflag/adapters/natsbus"
+	"github.com/radflag/radflag/adapters/natsbus/natstest"
 	"github.com/radflag/radflag/pipeline"
 )
 
@@ -41,8 +42,21 @@ var hashOnce = sync.OnceValue(func() string {
 
 func newEnv(t *testing.T, mod func(*Config)) *env {
 	t.Helper()
+	e, _ := newEnvDir(t, t.TempDir(), mod)
+	return e
+}
+
+// newEnvDir runs a worklist on an embedded server storing in dir (or on
+// the external server when dir is a nats:// URL); stop ends it (the test's
+// cleanup also does).
+func newEnvDir(t *testing.T, dir string, mod func(*Config)) (*env, func()) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	bus, err := natsbus.Open(ctx, natsbus.Config{DataDir: t.TempDir()})
+	bcfg := natsbus.Config{DataDir: dir}
+	if strings.HasPrefix(dir, "nats://") {
+		bcfg = natsbus.Config{URL: dir}
+	}
+	bus, err := natsbus.Open(ctx, bcfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,15 +84,47 @@ func newEnv(t *testing.T, mod func(*Config)) *env {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(svc.Handler())
-	t.Cleanup(func() {
-		cancel()
-		srv.Close()
-		if err := <-done; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-		bus.Close()
-	})
-	return &env{bus: bus, svc: svc, srv: srv}
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			cancel()
+			srv.Close()
+			if err := <-done; err != nil {
+				t.Errorf("Run: %v", err)
+			}
+			bus.Close()
+		})
+	}
+	t.Cleanup(stop)
+	return &env{bus: bus, svc: svc, srv: srv}, stop
+}
+
+// TestSurvivesRestart: cases and their history are stored, not held in
+// memory; a new process on the same store serves them, and a redelivered
+// result does not duplicate its case's history.
+func TestSurvivesRestart(t *testing.T) {
+	dir := t.TempDir()
+	e, stop := newEnvDir(t, dir, nil)
+	r := result("hl7:RIS:ACC1", "hl7:RIS:M1", true, t0)
+	id := e.publish(t, r)
+	e.waitCase(t, id, nil)
+	if _, err := e.svc.Act(context.Background(), id, Request{Action: ActionConfirm, User: "alice", Reason: "staging booked"}); err != nil {
+		t.Fatal(err)
+	}
+	stop()
+	e2, _ := newEnvDir(t, dir, nil)
+	e2.publish(t, r) // a resend, as after a classifier crash
+	s := e2.waitCase(t, id, nil)
+	if s.Status != StatusConfirmed || s.DecidedBy != "alice" {
+		t.Errorf("after restart: %+v", s)
+	}
+	c, err := e2.svc.Get(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.History) != 2 {
+		t.Errorf("history after restart and resend: %+v", c.History)
+	}
 }
 
 // publish puts a result on the bus as the classifier does and waits for
@@ -688,5 +734,41 @@ func TestUpdateRetriesOnConflict(t *testing.T) {
 	}
 	if strings.Join(users, ",") != "bob,alice" {
 		t.Errorf("confirmations %v, want bob then alice", users)
+	}
+}
+
+// TestTwoProcessesShareOneCluster: two worklists on one NATS server share
+// the results (each makes cases for some; all cases show in both), and a
+// decision taken in one reaches the other's index and live stream.
+func TestTwoProcessesShareOneCluster(t *testing.T) {
+	ns := natstest.Start(t, "")
+	a, _ := newEnvDir(t, ns.URL(), nil)
+	b, _ := newEnvDir(t, ns.URL(), nil)
+	sub, err := b.svc.store.subscribe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for i := 0; i < 20; i++ {
+		ids = append(ids, a.publish(t, result(fmt.Sprintf("hl7:RIS:ACC%d", i), fmt.Sprintf("hl7:RIS:M%d", i), true, t0)))
+	}
+	for _, id := range ids {
+		a.waitCase(t, id, nil)
+		b.waitCase(t, id, nil)
+	}
+	if _, err := a.svc.Act(context.Background(), ids[3], Request{Action: ActionConfirm, User: "alice"}); err != nil {
+		t.Fatal(err)
+	}
+	b.waitCase(t, ids[3], func(s Summary) bool { return s.Status == StatusConfirmed })
+	deadline := time.After(10 * time.Second)
+	for {
+		select {
+		case s := <-sub:
+			if s.ID == ids[3] && s.Status == StatusConfirmed {
+				return
+			}
+		case <-deadline:
+			t.Fatal("the other process's live stream did not carry the decision")
+		}
 	}
 }
