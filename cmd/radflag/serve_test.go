@@ -6,11 +6,13 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/radflag/radflag/adapters/mllp"
 	"github.com/radflag/radflag/adapters/natsbus/natstest"
 )
 
@@ -204,4 +206,48 @@ func TestHealthCommand(t *testing.T) {
 	if code := runMain(context.Background(), []string{"health", "--url", "http://" + freeAddr(t) + "/healthz", "--timeout", "1s"}, io.Discard, io.Discard); code == 0 {
 		t.Error("health exit 0 with nothing listening")
 	}
+}
+
+// TestServeMLLPStoresReport: an ORU^R01 sent over MLLP to serve is stored
+// before its AA, and a resend is stored once.
+func TestServeMLLPStoresReport(t *testing.T) {
+	msg, err := os.ReadFile("../../../shared/peers/hl7/testdata/oru_ct.cr.hl7")
+	if err != nil {
+		t.Skipf("shared peers sample not found: %v", err)
+	}
+	mllpAddr := freeAddr(t)
+	base, logs, stop := startServe(t, "--data-dir", t.TempDir(), "--roles", "mllp", "--mllp-addr", mllpAddr)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	c, err := mllp.Dial(ctx, mllp.ClientConfig{Addr: mllpAddr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for i := 0; i < 2; i++ {
+		ack, err := c.Send(ctx, msg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(ack), "MSA|AA|") {
+			t.Fatalf("send %d: ack %q", i, ack)
+		}
+	}
+	_, body := get(t, base+"/metrics")
+	if !strings.Contains(body, `radflag_stream_messages{stream="RADFLAG_REPORTS"} 1`) {
+		t.Errorf("want one stored report; metrics:\n%s", grepLines(body, "radflag_"))
+	}
+	if code := stop(); code != 0 {
+		t.Errorf("exit %d; logs:\n%s", code, logs)
+	}
+}
+
+func grepLines(s, sub string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) && !strings.HasPrefix(l, "#") {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
 }
