@@ -311,3 +311,34 @@ func TestCTRule(t *testing.T) {
 		}
 	}
 }
+
+func TestSplitMessages(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		want []string
+		err  bool
+	}{
+		{"one CR message", "MSH|a\rPID|1\r", []string{"MSH|a\rPID|1\r"}, false},
+		{"LF and CRLF, two messages", "MSH|a\nPID|1\n\nMSH|b\r\nPID|2\r\n", []string{"MSH|a\rPID|1\r", "MSH|b\rPID|2\r"}, false},
+		{"no final segment end", "MSH|a\rPID|1", []string{"MSH|a\rPID|1\r"}, false},
+		{"MLLP framed and batch envelope", "FHS|x\rBHS|y\r\x0bMSH|a\rPID|1\r\x1c\r\x0bMSH|b\r\x1c\rBTS|2\rFTS|1\r", []string{"MSH|a\rPID|1\r", "MSH|b\r"}, false},
+		{"Latin-1 bytes kept", "MSH|a\rPID|1||M\xfcller\r", []string{"MSH|a\rPID|1||M\xfcller\r"}, false},
+		{"text before MSH", "hello\rMSH|a\r", nil, true},
+		{"empty", "\r\n", nil, true},
+	}
+	for _, tc := range tests {
+		got, err := SplitMessages([]byte(tc.in))
+		if (err != nil) != tc.err {
+			t.Errorf("%s: err = %v", tc.name, err)
+			continue
+		}
+		var gs []string
+		for _, g := range got {
+			gs = append(gs, string(g))
+		}
+		if strings.Join(gs, "|") != strings.Join(tc.want, "|") || len(gs) != len(tc.want) {
+			t.Errorf("%s: got %q, want %q", tc.name, gs, tc.want)
+		}
+	}
+}
