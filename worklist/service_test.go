@@ -772,3 +772,46 @@ func TestTwoProcessesShareOneCluster(t *testing.T) {
 		}
 	}
 }
+
+func TestTumorBoardAPI(t *testing.T) {
+	e := newEnv(t, nil)
+	idA := e.publish(t, result("hl7:RIS:ACC1", "hl7:RIS:M1", true, t0))
+	idB := e.publish(t, result("hl7:RIS:ACC2", "hl7:RIS:M2", true, t0))
+	e.waitCase(t, idA, nil)
+	e.waitCase(t, idB, nil)
+	a := e.login(t, "alice")
+	a.do(t, "POST", "/api/worklist/"+idA+"/confirm", `{"reason":"=cmd|calc"}`, nil)
+	a.do(t, "POST", "/api/worklist/"+idB+"/reject", `{"reason":"cyst"}`, nil)
+	e.waitCase(t, idA, func(s Summary) bool { return s.Status == StatusConfirmed })
+	today := time.Now().Format("2006-01-02")
+
+	code, body := a.do(t, "GET", "/api/tumor-board?from="+today+"&to="+today, "", nil)
+	var b Board
+	if code != 200 || json.Unmarshal(body, &b) != nil || len(b.Cases) != 1 || b.Cases[0].ID != idA {
+		t.Fatalf("board: %d %s", code, body)
+	}
+	code, body = a.do(t, "GET", "/api/tumor-board?from=2000-01-01&to=2000-01-02", "", nil)
+	if json.Unmarshal(body, &b); code != 200 || len(b.Cases) != 0 {
+		t.Errorf("board of another period: %d %s", code, body)
+	}
+	if code, _ := a.do(t, "GET", "/api/tumor-board?from="+today+"&to=2000-01-01", "", nil); code != 400 {
+		t.Errorf("from after to: %d", code)
+	}
+	req, _ := http.NewRequest("GET", e.srv.URL+"/api/tumor-board?format=csv&task=pancreas", nil)
+	resp, err := a.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	csvBody, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	lines := strings.Split(strings.TrimSpace(string(csvBody)), "\n")
+	if resp.Header.Get("Content-Type") != "text/csv; charset=utf-8" || !strings.Contains(resp.Header.Get("Content-Disposition"), "attachment") {
+		t.Errorf("csv headers %v", resp.Header)
+	}
+	if len(lines) != 2 || !strings.Contains(lines[1], idA) || !strings.Contains(lines[1], "'=cmd|calc") {
+		t.Errorf("csv:\n%s", csvBody)
+	}
+	if code, body := a.do(t, "POST", "/api/tumor-board/fhir-list", "", nil); code != 501 {
+		t.Errorf("fhir list without a FHIR server: %d %s", code, body)
+	}
+}

@@ -128,9 +128,12 @@ func (s *Service) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	val, exp := s.auth.newSession(user)
+	// Lax, not Strict: a link to a case from an alert or the EHR must open
+	// it signed in; cross-site POSTs still carry no cookie, and every POST
+	// needs the CSRF token anyway.
 	http.SetCookie(w, &http.Cookie{
 		Name: sessionCookie, Value: val, Path: "/", Expires: exp,
-		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: s.secureCookie(r),
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.secureCookie(r),
 	})
 	http.SetCookie(w, &http.Cookie{Name: loginCookie, Value: "", Path: "/login", MaxAge: -1})
 	s.log.Info("login", "user", user)
@@ -152,6 +155,6 @@ func (s *Service) logout(w http.ResponseWriter, r *http.Request) {
 		}
 		s.log.Info("logout", "user", p.User)
 	}
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteStrictMode})
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
 }
