@@ -162,4 +162,3 @@ func portOf(t *testing.T, addr string) int {
 	}
 	return p
 }
-
