@@ -27,15 +27,16 @@ var AllRoles = []string{RoleMLLP, RoleFHIR, RoleClassify, RoleWriteback, RoleWor
 // the tags; the environment variable of a field is RADFLAG_ followed by its
 // path in upper case joined by '_' (nats.url → RADFLAG_NATS_URL).
 type Config struct {
-	DataDir  string   `yaml:"data_dir"`
-	Roles    []string `yaml:"roles"`
-	Log      Log      `yaml:"log"`
-	HTTP     HTTP     `yaml:"http"`
-	MLLP     MLLP     `yaml:"mllp"`
-	NATS     NATS     `yaml:"nats"`
-	FHIR     FHIR     `yaml:"fhir"`
-	Classify Classify `yaml:"classify"`
-	Worklist Worklist `yaml:"worklist"`
+	DataDir   string    `yaml:"data_dir"`
+	Roles     []string  `yaml:"roles"`
+	Log       Log       `yaml:"log"`
+	HTTP      HTTP      `yaml:"http"`
+	MLLP      MLLP      `yaml:"mllp"`
+	NATS      NATS      `yaml:"nats"`
+	FHIR      FHIR      `yaml:"fhir"`
+	Classify  Classify  `yaml:"classify"`
+	Worklist  Worklist  `yaml:"worklist"`
+	Writeback Writeback `yaml:"writeback"`
 }
 
 // Log configures logging.
@@ -131,6 +132,34 @@ type Classify struct {
 	Tasks []string `yaml:"tasks"`
 	// ModelDirs overrides a task's model directory: task=dir.
 	ModelDirs map[string]string `yaml:"model_dirs"`
+	// AckWait is how long a report may stay with a worker that stopped
+	// answering before another worker gets it.
+	AckWait Duration `yaml:"ack_wait"`
+	// ProcedurePatterns and TextPatterns (task=regexp) say which CT reports
+	// a task reads: those whose procedure code or name, or whose text,
+	// matches. A task with neither reads every CT report; ir_procedure has
+	// a built-in rule for CT-guided procedure reports.
+	ProcedurePatterns map[string]string `yaml:"procedure_patterns"`
+	TextPatterns      map[string]string `yaml:"text_patterns"`
+}
+
+// Writeback configures the FHIR writeback (role writeback) and its alerts.
+type Writeback struct {
+	Concurrency int `yaml:"concurrency"`
+	// MaxDeliver gives up on a result (dead letter) after this many failed
+	// deliveries; 0 retries a FHIR server that is down for as long as it takes.
+	MaxDeliver int      `yaml:"max_deliver"`
+	BackoffMin Duration `yaml:"backoff_min"`
+	BackoffMax Duration `yaml:"backoff_max"`
+	// ResolvePatient references Patient/<id> found by identifier search
+	// instead of the identifier itself.
+	ResolvePatient bool `yaml:"resolve_patient"`
+	// AlertWebhookURL receives every new flag as JSON, signed with
+	// HMAC-SHA256 (header X-Radflag-Signature) by the key in
+	// AlertWebhookSecretFile.
+	AlertWebhookURL        string `yaml:"alert_webhook_url"`
+	AlertWebhookSecretFile string `yaml:"alert_webhook_secret_file"`
+	AlertWebhookMaxDeliver int    `yaml:"alert_webhook_max_deliver"`
 }
 
 // Worklist configures the navigators' worklist (role worklist). Nobody gets
@@ -192,6 +221,13 @@ func Default() Config {
 			MaxWait:    Duration(200 * time.Millisecond),
 			MaxDeliver: 5,
 			Tasks:      []string{"pancreas", "ir_procedure"},
+			AckWait:    Duration(time.Minute),
+		},
+		Writeback: Writeback{
+			Concurrency:            8,
+			BackoffMin:             Duration(time.Second),
+			BackoffMax:             Duration(time.Minute),
+			AlertWebhookMaxDeliver: 10,
 		},
 		Worklist: Worklist{SessionTTL: Duration(12 * time.Hour)},
 	}

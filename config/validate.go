@@ -62,7 +62,8 @@ func (c *Config) Validate() error {
 		"mllp.store_timeout": c.MLLP.StoreTimeout, "http.read_header_timeout": c.HTTP.ReadHeaderTimeout,
 		"http.shutdown_timeout": c.HTTP.ShutdownTimeout, "nats.dedup_window": c.NATS.DedupWindow,
 		"nats.publish_timeout": c.NATS.PublishTimeout, "fhir.timeout": c.FHIR.Timeout,
-		"classify.max_wait": c.Classify.MaxWait,
+		"classify.max_wait": c.Classify.MaxWait, "classify.ack_wait": c.Classify.AckWait,
+		"writeback.backoff_min": c.Writeback.BackoffMin, "writeback.backoff_max": c.Writeback.BackoffMax,
 	} {
 		if d <= 0 {
 			return bad(field, "must be a positive duration, got %s", d)
@@ -112,6 +113,39 @@ func (c *Config) Validate() error {
 	}
 	if err := c.Worklist.validate(); err != nil {
 		return err
+	}
+	for field, pats := range map[string]map[string]string{
+		"classify.procedure_patterns": c.Classify.ProcedurePatterns, "classify.text_patterns": c.Classify.TextPatterns,
+	} {
+		for task, p := range pats {
+			if _, err := regexp.Compile(p); err != nil {
+				return bad(field, "%s: not a regular expression: %v", task, err)
+			}
+		}
+	}
+	if c.Writeback.Concurrency < 1 || c.Writeback.Concurrency > 256 {
+		return bad("writeback.concurrency", "must be 1 to 256, got %d", c.Writeback.Concurrency)
+	}
+	if c.Writeback.MaxDeliver < 0 {
+		return bad("writeback.max_deliver", "must not be negative (0: retry until written)")
+	}
+	if c.Writeback.BackoffMax < c.Writeback.BackoffMin {
+		return bad("writeback.backoff_max", "must not be less than backoff_min")
+	}
+	if c.Writeback.AlertWebhookURL != "" {
+		pu, err := url.Parse(c.Writeback.AlertWebhookURL)
+		if err != nil || pu.Host == "" || (pu.Scheme != "http" && pu.Scheme != "https") {
+			return bad("writeback.alert_webhook_url", "want an http(s) URL, got %q", c.Writeback.AlertWebhookURL)
+		}
+		if c.Writeback.AlertWebhookSecretFile == "" {
+			return bad("writeback.alert_webhook_secret_file", "a webhook needs a secret to sign alerts with")
+		}
+		if _, err := os.Stat(c.Writeback.AlertWebhookSecretFile); err != nil {
+			return bad("writeback.alert_webhook_secret_file", "cannot read: %v", errors.Unwrap(err))
+		}
+	}
+	if c.Writeback.AlertWebhookMaxDeliver < 1 {
+		return bad("writeback.alert_webhook_max_deliver", "must be at least 1, got %d", c.Writeback.AlertWebhookMaxDeliver)
 	}
 	if c.NATS.URL == "" || c.HasRole(RoleClassify) {
 		if err := checkWritableDir(c.DataDir); err != nil {
