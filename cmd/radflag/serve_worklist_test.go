@@ -28,6 +28,10 @@ import (
 
 const wlPassword = "correct horse battery"
 
+// wlSystemReportTask is writeback's identifier system for the resources of
+// one report and task (writeback.SystemReportTask).
+const wlSystemReportTask = "https://radflag.org/fhir/sid/report-task"
+
 // wlServe starts `radflag serve` with the worklist role (plus extra roles)
 // on embedded JetStream reachable at a loopback port, and a bus client on it.
 func wlServe(t *testing.T, roles, fhirURL string) (base string, bus *natsbus.Bus, logs *syncBuffer, stop func() int, dataDir string) {
@@ -390,24 +394,23 @@ func TestWorklistInBrowser(t *testing.T) {
 		}
 		if haveWriteback {
 			// Writeback made a Flag per flagged result; the rejection
-			// retired B's as entered-in-error, A's stays active.
+			// retired B's as entered-in-error, A's stays active with the
+			// confirmation recorded on it.
+			flag := func(reportID string) (string, string) {
+				fl := wlSearch(t, fhirURL, "Flag?identifier="+url.QueryEscape(wlSystemReportTask+"|"+reportID+":pancreas"))
+				if len(fl) != 1 {
+					return fmt.Sprintf("%d flags", len(fl)), ""
+				}
+				js, _ := json.Marshal(fl[0])
+				return fmt.Sprint(fl[0]["status"]), string(js)
+			}
+			var stA, stB, jsA string
 			wlWait(t, "Flag statuses on the FHIR server", 30*time.Second, func() bool {
-				flags := wlSearch(t, fhirURL, "Flag")
-				st := map[string]string{}
-				for _, f := range flags {
-					st[fmt.Sprint(f)] = fmt.Sprint(f["status"])
-				}
-				var active, eie int
-				for k, s := range st {
-					if s == "active" && strings.Contains(k, "ACC-7001") {
-						active++
-					}
-					if s == "entered-in-error" && strings.Contains(k, "ACC-7002") {
-						eie++
-					}
-				}
-				return active == 1 && eie == 1
+				stA, jsA = flag(resA.ReportID)
+				stB, _ = flag(resB.ReportID)
+				return stA == "active" && stB == "entered-in-error" && strings.Contains(jsA, `"confirmed"`)
 			})
+			t.Logf("FHIR Flags: case A %s (review recorded), case B %s", stA, stB)
 		} else {
 			t.Log("the writeback role is not in this build: the FHIR Flag check is skipped")
 		}
