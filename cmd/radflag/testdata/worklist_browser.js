@@ -59,6 +59,7 @@ async function shot(page, name) {
   // 1. Not signed in: the page sends us to the login.
   await page.goto(BASE + '/worklist');
   check(page.url().includes('/login?next='), 'redirected to login, at ' + page.url());
+  await shot(page, '00-login.png');
   await page.getByLabel('User name').fill(env('WL_USER'));
   await page.getByLabel('Password').fill(env('WL_PASS'));
   await Promise.all([page.waitForURL(/\/worklist/), page.getByRole('button', { name: 'Sign in' }).click()]);
