@@ -23,6 +23,7 @@ import (
 const (
 	defaultMaxResults         = 50
 	defaultMaxAttachmentBytes = 5 << 20
+	maxTextBytes              = 1 << 20
 )
 
 // converter turns DiagnosticReports into pipeline.Reports. It reads
@@ -77,6 +78,12 @@ func (c *converter) convert(ctx context.Context, raw []byte, dr *drpb.Diagnostic
 		return nil, "", reject(http.StatusUnprocessableEntity, "no_text", Issue{Severity: "error", Code: "required",
 			Expression:  "DiagnosticReport",
 			Diagnostics: "DiagnosticReport/" + id + " has no report text radflag can read: no text/plain or text/html presentedForm, conclusion, narrative or Observation valueString"})
+	}
+	if len(text) > maxTextBytes {
+		// Radiology reports are kilobytes; this bound keeps a stored
+		// report (text plus the raw resource) within the bus's message size.
+		return nil, "", reject(http.StatusRequestEntityTooLarge, "too_large", errorIssue("too-long",
+			"DiagnosticReport/%s has %d bytes of text, more than the %d radflag stores", id, len(text), maxTextBytes))
 	}
 	version := dr.GetMeta().GetVersionId().GetValue()
 	if version == "" {

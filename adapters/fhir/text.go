@@ -124,7 +124,7 @@ func HTMLText(s string) string {
 		}
 		if !closing && (name == "script" || name == "style") && !selfClosing {
 			// Their content is not text.
-			k := strings.Index(strings.ToLower(s[i:]), "</"+name)
+			k := indexASCIIFold(s[i:], "</"+name)
 			if k < 0 {
 				i = len(s)
 			} else {
@@ -171,6 +171,28 @@ func tagEnd(rest string, n int) int {
 			quote = c
 		case c == '>':
 			return k
+		}
+	}
+	return -1
+}
+
+// indexASCIIFold finds sub (lower-case ASCII) in s ignoring ASCII case;
+// unlike strings.ToLower, it keeps byte offsets.
+func indexASCIIFold(s, sub string) int {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		ok := true
+		for j := 0; j < len(sub); j++ {
+			c := s[i+j]
+			if c >= 'A' && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			if c != sub[j] {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return i
 		}
 	}
 	return -1
