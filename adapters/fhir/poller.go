@@ -220,8 +220,10 @@ func (p *Poller) PollOnce(ctx context.Context) (PollStats, error) {
 		cur = cursor{}
 	}
 	sorted := true
+	changed := false // cur moved since it was last saved
 	var lastAt time.Time
 	next := ""
+pages:
 	for page := 0; ; page++ {
 		if page == p.cfg.MaxPages {
 			st.More = true
@@ -229,6 +231,7 @@ func (p *Poller) PollOnce(ctx context.Context) (PollStats, error) {
 		}
 		body, asked, err := p.fetchPage(ctx, cur, next)
 		if err != nil {
+			p.saveIf(ctx, changed && sorted, &cur)
 			return st, fmt.Errorf("search DiagnosticReports: %w", err)
 		}
 		// Included Observations come beside the reports: allow for them.
@@ -242,7 +245,6 @@ func (p *Poller) PollOnce(ctx context.Context) (PollStats, error) {
 		st.Pages++
 		pollPagesTotal.Inc()
 		fresh := 0
-		changed := false
 		for _, it := range pl.items {
 			m := peekMeta(it.raw)
 			key := m.ID + "/" + m.VersionID
@@ -256,6 +258,8 @@ func (p *Poller) PollOnce(ctx context.Context) (PollStats, error) {
 			}
 			fresh++
 			if err := p.handle(ctx, it, pl.included, &st); err != nil {
+				// Keep what is stored; an unsorted server's cursor is
+				// not trusted until a poll completes.
 				p.saveIf(ctx, changed && sorted, &cur)
 				return st, err
 			}
@@ -281,22 +285,22 @@ func (p *Poller) PollOnce(ctx context.Context) (PollStats, error) {
 		switch {
 		case pl.next != "":
 			next = pl.next
-			continue
 		case asked > 0 && len(pl.items) >= asked && fresh > 0:
 			// A full page and no next link: search again from the
 			// advanced cursor (keyset paging).
 			next = ""
-			continue
 		case asked > 0 && len(pl.items) >= asked:
 			p.log.Warn("fhir poll: a full page of reports already handled and no next link; stopping this poll",
 				"page_size", asked)
+			break pages
+		default:
+			break pages
 		}
-		if changed {
-			if err := p.save(ctx, &cur); err != nil {
-				return st, err
-			}
+	}
+	if changed {
+		if err := p.save(ctx, &cur); err != nil {
+			return st, err
 		}
-		break
 	}
 	return st, nil
 }

@@ -26,6 +26,7 @@ type searchServer struct {
 	mu        sync.Mutex
 	reports   []srvReport
 	nextLinks bool
+	unsorted  bool // ignore _sort (newest first), as some servers do
 	snapshots map[string][]srvReport
 	srv       *httptest.Server
 }
@@ -75,7 +76,7 @@ func (s *searchServer) serve(w http.ResponseWriter, r *http.Request) {
 				list = append(list, rep)
 			}
 		}
-		sort.SliceStable(list, func(i, j int) bool { return list[i].at.Before(list[j].at) })
+		sort.SliceStable(list, func(i, j int) bool { return list[i].at.Before(list[j].at) != s.unsorted })
 	default:
 		http.NotFound(w, r)
 		return
@@ -144,6 +145,32 @@ func TestPollerPaging(t *testing.T) {
 				t.Fatalf("%d stored, want 30", n)
 			}
 		})
+	}
+}
+
+// TestPollerUnsortedServer: a server that ignores _sort still has every
+// report stored once: the cursor moves only when a poll completes.
+func TestPollerUnsortedServer(t *testing.T) {
+	s := newSearchServer(t, true)
+	s.unsorted = true
+	for i := range 10 {
+		s.add(fmt.Sprint("u", i), i)
+	}
+	bus := openBus(t, t.TempDir())
+	fs := &failingStore{ReportStore: bus}
+	fs.failAt.Store(5)
+	p := newPoller(t, PollerConfig{Client: newTestClient(t, s.srv.URL, nil), Store: fs, Cursors: busCursors(t, bus), PageSize: 3})
+	if _, err := p.PollOnce(context.Background()); err == nil {
+		t.Fatal("poll with failing store succeeded")
+	}
+	pollOnce(t, p)
+	s.add("u10", 20)
+	pollOnce(t, p)
+	if st := pollOnce(t, p); st.Stored != 0 {
+		t.Fatalf("idle poll stored %d", st.Stored)
+	}
+	if n := len(messageIDs(t, bus)); n != 11 {
+		t.Fatalf("%d stored, want 11", n)
 	}
 }
 
