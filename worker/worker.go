@@ -56,6 +56,13 @@ type Model interface {
 	Info() ModelInfo
 }
 
+// Explainer is a Model that can say which sentences drove a prediction.
+// Evidence costs a model run per sentence, so the worker asks for it only
+// for results that raise a flag (every flag is explained), not for the rest.
+type Explainer interface {
+	Explain(ctx context.Context, text string) ([]pipeline.Evidence, error)
+}
+
 // Task is one configured classification task.
 type Task struct {
 	Name  string
@@ -334,10 +341,37 @@ func (w *Worker) classify(ctx context.Context, t Task, todo []*item) {
 			}
 			it.results = append(it.results, w.result(t, it.report, it.input, p[0]))
 		}
+		w.explain(ctx, t, todo)
 		return
 	}
 	for i, it := range todo {
 		it.results = append(it.results, w.result(t, it.report, it.input, preds[i]))
+	}
+	w.explain(ctx, t, todo)
+}
+
+// explain adds evidence to the flagging results of a batch that have none.
+// Without evidence a flag would be unexplained, so a failure is a failure
+// of the report (retried, then dead-lettered).
+func (w *Worker) explain(ctx context.Context, t Task, todo []*item) {
+	ex, ok := t.Model.(Explainer)
+	if !ok {
+		return
+	}
+	for _, it := range todo {
+		if len(it.results) == 0 {
+			continue
+		}
+		res := it.results[len(it.results)-1]
+		if res.Task != t.Name || !res.Flag || len(res.Evidence) > 0 {
+			continue
+		}
+		ev, err := safeExplain(ctx, ex, it.input)
+		if err != nil {
+			it.err = fmt.Errorf("explain report %s with %s: %w", it.report.ID, t.Name, err)
+			continue
+		}
+		res.Evidence = ev
 	}
 }
 
@@ -359,6 +393,15 @@ func safePredict(ctx context.Context, m Model, texts []string) (preds []Predicti
 		}
 	}
 	return preds, err
+}
+
+func safeExplain(ctx context.Context, ex Explainer, text string) (ev []pipeline.Evidence, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("explainer panicked: %v", r)
+		}
+	}()
+	return ex.Explain(ctx, text)
 }
 
 func firstLines(s string, n int) string {

@@ -208,6 +208,12 @@ func TestClassifyPublishesOneResultPerReportAndTask(t *testing.T) {
 		if r.Patient.Value == "" || r.ReceivedAt.IsZero() || r.Text == "" || r.Model.Digest == "" {
 			t.Errorf("%s: result lacks report fields: %+v", id, r)
 		}
+		if r.Flag && (len(r.Evidence) == 0 || !strings.Contains(r.Text, r.Evidence[0].Text)) {
+			t.Errorf("%s: flag without evidence from its text: %+v", id, r.Evidence)
+		}
+		if !r.Flag && len(r.Evidence) > 0 {
+			t.Errorf("%s: evidence computed for a result that does not flag", id)
+		}
 		if r.Task == "pancreas" && strings.HasPrefix(r.Accession, "pa") && r.Label == c.labels[r.ReportID] {
 			correct++
 		}

@@ -9,6 +9,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -37,6 +39,29 @@ func (b *Baseline) Predict(ctx context.Context, texts []string) ([]worker.Predic
 		out[i] = worker.Prediction{Label: p.Label, LabelName: p.LabelName, Probabilities: p.Probabilities}
 	}
 	return out, nil
+}
+
+// Explain implements worker.Explainer the way the transformer does: each
+// sentence's weight is how much the predicted label's probability drops
+// without it.
+func (b *Baseline) Explain(ctx context.Context, text string) ([]pipeline.Evidence, error) {
+	base := b.M.Predict(text)
+	var out []pipeline.Evidence
+	start := 0
+	for i := 0; i <= len(text); i++ {
+		if i < len(text) && text[i] != '.' && text[i] != '\n' {
+			continue
+		}
+		end := min(i+1, len(text))
+		if s := strings.TrimSpace(text[start:end]); len(s) > 1 {
+			p := b.M.Predict(text[:start] + " " + text[end:])
+			out = append(out, pipeline.Evidence{Text: s, Start: start, End: end,
+				Weight: base.Probabilities[base.LabelName] - p.Probabilities[base.LabelName]})
+		}
+		start = end
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Weight > out[j].Weight })
+	return out[:min(3, len(out))], ctx.Err()
 }
 
 // Info implements worker.Model; the digest is the saved model's SHA-256.
