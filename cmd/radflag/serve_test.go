@@ -251,3 +251,42 @@ func grepLines(s, sub string) string {
 	}
 	return strings.Join(out, "\n")
 }
+
+// TestServeFHIRIngest: the fhir role answers POST /fhir/DiagnosticReport
+// only with the configured token, and stores the report once.
+func TestServeFHIRIngest(t *testing.T) {
+	body, err := os.ReadFile("../../testdata/fhir/dr_hapi_ct_abdomen.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("RADFLAG_FHIR_INGEST_TOKENS", "s3cret")
+	base, _, _ := startServe(t, "--data-dir", t.TempDir(), "--roles", "fhir")
+	post := func(token string) int {
+		req, _ := http.NewRequest(http.MethodPost, base+"/fhir/DiagnosticReport", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/fhir+json")
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := post(""); code != http.StatusUnauthorized {
+		t.Errorf("no token: %d, want 401", code)
+	}
+	if code := post("wrong"); code != http.StatusUnauthorized {
+		t.Errorf("wrong token: %d, want 401", code)
+	}
+	for i := 0; i < 2; i++ {
+		if code := post("s3cret"); code != http.StatusOK {
+			t.Fatalf("post %d: %d, want 200", i, code)
+		}
+	}
+	_, metricsBody := get(t, base+"/metrics")
+	if !strings.Contains(metricsBody, `radflag_stream_messages{stream="RADFLAG_REPORTS"} 1`) {
+		t.Errorf("want one stored report:\n%s", grepLines(metricsBody, "radflag_stream"))
+	}
+}

@@ -5,9 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/netip"
-	"os"
 	"strings"
 
 	"github.com/radflag/radflag/adapters/fhir"
@@ -41,7 +39,7 @@ func startWorklist(ctx context.Context, env *serveEnv) ([]component, error) {
 	}
 	var lists worklist.ListWriter
 	if env.cfg.FHIR.URL != "" {
-		fc, err := worklistFHIRClient(env.cfg.FHIR)
+		fc, err := newFHIRClient(env.cfg.FHIR, "system/List.write")
 		if err != nil {
 			return nil, err
 		}
@@ -100,46 +98,8 @@ func worklistAuth(wc config.Worklist) (worklist.AuthConfig, error) {
 	return a, nil
 }
 
-func readSmallFile(path string, max int64) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, max+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(b)) > max {
-		return nil, fmt.Errorf("%s is larger than %d bytes", path, max)
-	}
-	return b, nil
-}
 
 // worklistFHIRClient builds the client that writes tumour-board Lists.
-func worklistFHIRClient(c config.FHIR) (*fhir.Client, error) {
-	cc := fhir.ClientConfig{BaseURL: c.URL, BearerToken: c.BearerToken, Timeout: c.Timeout.D()}
-	if c.BearerTokenFile != "" {
-		b, err := readSmallFile(c.BearerTokenFile, 64<<10)
-		if err != nil {
-			return nil, fmt.Errorf("fhir.bearer_token_file: %w", err)
-		}
-		cc.BearerToken = strings.TrimSpace(string(b))
-	}
-	if c.SMARTClientID != "" {
-		scope := c.SMARTScope
-		if scope == "" {
-			scope = "system/List.write"
-		}
-		cc.BearerToken = ""
-		cc.SMART = &fhir.SMARTConfig{ClientID: c.SMARTClientID, TokenURL: c.SMARTTokenURL, KeyFile: c.SMARTKeyFile, Scope: scope}
-	}
-	fc, err := fhir.NewClient(cc)
-	if err != nil {
-		return nil, fmt.Errorf("worklist fhir client: %w", err)
-	}
-	return fc, nil
-}
 
 // fhirLists writes tumour-board Lists by conditional create.
 type fhirLists struct{ c *fhir.Client }
