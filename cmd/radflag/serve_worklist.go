@@ -98,8 +98,6 @@ func worklistAuth(wc config.Worklist) (worklist.AuthConfig, error) {
 	return a, nil
 }
 
-// worklistFHIRClient builds the client that writes tumour-board Lists.
-
 // fhirLists writes tumour-board Lists by conditional create.
 type fhirLists struct{ c *fhir.Client }
 
