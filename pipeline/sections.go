@@ -25,9 +25,6 @@ const headingWords = `clinical\s+indications?|clinical\s+history|clinical\s+info
 // or phrase, then a colon or dash, or the heading alone on its line.
 var headingRE = regexp.MustCompile(`(?im)^[ \t]*(` + headingWords + `)[ \t]*(?::|-{1,2}|\n|$)`)
 
-// lineHeadingRE is headingRE for one line.
-var lineHeadingRE = regexp.MustCompile(`(?i)^[ \t]*(` + headingWords + `)[ \t]*(?::|-{1,2}|$)`)
-
 // inlineHeadingRE finds an upper-case heading with a colon in the middle of
 // a line, after the end of a sentence: "...contrast. FINDINGS: ...". Only
 // upper case and a colon count, so that "no history: ..." in prose is left
@@ -38,7 +35,7 @@ var inlineHeadingRE = regexp.MustCompile(`([.;!?)])[ \t]+(CLINICAL (?:INDICATION
 // that follows a sentence on the same line, for senders that put a whole
 // report on one line. Headings at the start of a line are left as they are.
 func BreakInlineHeadings(text string) string {
-	if !inlineHeadingRE.MatchString(text) {
+	if !mayHaveInlineHeading(text) || !inlineHeadingRE.MatchString(text) {
 		return text
 	}
 	return inlineHeadingRE.ReplaceAllString(text, "$1\n$2:")
@@ -49,11 +46,70 @@ func BreakInlineHeadings(text string) string {
 // Adapters whose text arrives line by line (one HL7 OBX per line) use it to
 // carry a heading's section over the following lines.
 func MatchHeading(line string) (sec Section, rest string, ok bool) {
-	loc := lineHeadingRE.FindStringSubmatchIndex(line)
-	if loc == nil {
+	// Written out by hand rather than with a regular expression (the tests
+	// check it agrees with headingRE): it runs on every line of every report.
+	head := strings.TrimLeft(line, " \t")
+	end := strings.IndexAny(head, ":-")
+	after := ""
+	if end >= 0 {
+		after = head[end+1:]
+		if head[end] == '-' {
+			after = strings.TrimPrefix(after, "-")
+		}
+	} else {
+		end = len(head)
+	}
+	word := strings.TrimRight(head[:end], " \t")
+	if len(word) > 40 || !isHeadingWord(word) {
 		return SectionNone, line, false
 	}
-	return SectionForHeading(line[loc[2]:loc[3]]), strings.TrimSpace(line[loc[1]:]), true
+	return SectionForHeading(word), strings.TrimSpace(after), true
+}
+
+// headingForms are the headings headingWords matches, lower case, single
+// spaces.
+var headingForms = map[string]bool{}
+
+func init() {
+	for _, h := range []string{
+		"clinical indication", "clinical indications", "clinical history", "clinical information", "clinical details",
+		"indication", "indications", "history",
+		"reason for exam", "reason for examination", "reason for study", "reason for request",
+		"finding", "findings", "impression", "impressions", "conclusion", "conclusions", "summary", "opinion",
+		"technique", "comparison", "procedure", "exam", "examination",
+	} {
+		headingForms[h] = true
+	}
+}
+
+func isHeadingWord(w string) bool {
+	if w == "" || len(w) > 40 {
+		return false
+	}
+	// Lower-case ASCII with single spaces, in a stack buffer: no allocation.
+	var buf [40]byte
+	n := 0
+	space := false
+	for i := 0; i < len(w); i++ {
+		c := w[i]
+		switch {
+		case c == ' ' || c == '\t':
+			space = n > 0
+			continue
+		case c >= 'A' && c <= 'Z':
+			c += 'a' - 'A'
+		case c < 'a' || c > 'z':
+			return false
+		}
+		if space {
+			buf[n] = ' '
+			n++
+			space = false
+		}
+		buf[n] = c
+		n++
+	}
+	return headingForms[string(buf[:n])]
 }
 
 // SectionForHeading maps a heading word to a section.
@@ -154,4 +210,29 @@ func SectionForCode(code, text string) Section {
 		}
 	}
 	return SectionNone
+}
+
+// mayHaveInlineHeading is a cheap test for BreakInlineHeadings: a colon
+// after an upper-case word that follows the end of a sentence.
+func mayHaveInlineHeading(text string) bool {
+	for i := 1; i < len(text); i++ {
+		if text[i] != ':' {
+			continue
+		}
+		j := i - 1
+		for j >= 0 && (text[j] == ' ' || text[j] == '\t') {
+			j--
+		}
+		upper := 0
+		for j >= 0 && (text[j] >= 'A' && text[j] <= 'Z' || text[j] == ' ' || text[j] == '\t') {
+			if text[j] != ' ' && text[j] != '\t' {
+				upper++
+			}
+			j--
+		}
+		if upper > 0 && j >= 0 && strings.IndexByte(".;!?)", text[j]) >= 0 {
+			return true
+		}
+	}
+	return false
 }

@@ -1,6 +1,11 @@
 package pipeline
 
-import "testing"
+import (
+	"regexp"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
 
 func TestSplitSections(t *testing.T) {
 	tests := []struct {
@@ -104,4 +109,62 @@ func TestSectionForCode(t *testing.T) {
 			t.Errorf("SectionForCode(%q, %q) = %v, want %v", tc.code, tc.text, got, tc.want)
 		}
 	}
+}
+
+// lineHeadingRE is headingRE for one line: MatchHeading must agree with it.
+var lineHeadingRE = regexp.MustCompile(`(?i)^[ \t]*(` + headingWords + `)[ \t]*(?::|-{1,2}|$)`)
+
+func matchHeadingRE(line string) (Section, string, bool) {
+	loc := lineHeadingRE.FindStringSubmatchIndex(line)
+	if loc == nil {
+		return SectionNone, line, false
+	}
+	return SectionForHeading(line[loc[2]:loc[3]]), strings.TrimSpace(line[loc[1]:]), true
+}
+
+func TestMatchHeadingAgreesWithRegexp(t *testing.T) {
+	heads := []string{"Findings", "FINDINGS", "finding", "Impression", "impressions", "Conclusion", "Clinical  History",
+		"clinical\tindication", "Reason for exam", "REASON FOR EXAMINATION", "History", "Technique", "Exam", "Examination",
+		"Summary", "Opinion", "Comparison", "Procedure", "Indications", "Clinical details", "Findings of note", "No findings",
+		"Historyx", "Reason exam", "CT ABDOMEN", "", "Follow"}
+	seps := []string{":", " :", "-", " - ", "--", "---", "", " ", ":-", " x", ". ", "\t:"}
+	tails := []string{"", " Mass in the head.", "none", "- dashed", ":colon"}
+	for _, lead := range []string{"", "  ", "\t"} {
+		for _, h := range heads {
+			for _, sep := range seps {
+				for _, tail := range tails {
+					line := lead + h + sep + tail
+					s1, r1, ok1 := MatchHeading(line)
+					s2, r2, ok2 := matchHeadingRE(line)
+					if s1 != s2 || r1 != r2 || ok1 != ok2 {
+						t.Errorf("MatchHeading(%q) = %v %q %v; regexp says %v %q %v", line, s1, r1, ok1, s2, r2, ok2)
+					}
+				}
+			}
+		}
+	}
+}
+
+// FuzzHeadings checks the hand-written heading matchers against the
+// regular expressions they stand in for.
+func FuzzHeadings(f *testing.F) {
+	f.Add("FINDINGS: mass")
+	f.Add("Clinical  history -- pain")
+	f.Add("CT chest.\tCLINICAL HISTORY: x. IMPRESSION: y")
+	f.Fuzz(func(t *testing.T, line string) {
+		if !utf8.ValidString(line) {
+			return
+		}
+		if !mayHaveInlineHeading(line) && inlineHeadingRE.MatchString(line) {
+			t.Errorf("mayHaveInlineHeading(%q) is false but the regexp matches", line)
+		}
+		if strings.ContainsAny(line, "\r\n\v\f\u0085\u00a0") {
+			return
+		}
+		s1, r1, ok1 := MatchHeading(line)
+		s2, r2, ok2 := matchHeadingRE(line)
+		if s1 != s2 || r1 != r2 || ok1 != ok2 {
+			t.Errorf("MatchHeading(%q) = %v %q %v; regexp says %v %q %v", line, s1, r1, ok1, s2, r2, ok2)
+		}
+	})
 }

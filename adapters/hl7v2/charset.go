@@ -54,7 +54,7 @@ func (c charset) decode(b []byte) string {
 			break
 		}
 	}
-	if ascii {
+	if ascii || c == csAuto && utf8.Valid(b) {
 		return string(b)
 	}
 	var sb strings.Builder

@@ -103,17 +103,17 @@ func (m *ctMatcher) match(obr *Segment) bool {
 	if obr == nil {
 		return false
 	}
-	if mod := strings.ToUpper(strings.TrimSpace(obr.Get("24"))); mod != "" && m.modalities[mod] {
+	if mod := strings.ToUpper(strings.TrimSpace(obr.v(24, 0, 1, 0))); mod != "" && m.modalities[mod] {
 		return true
 	}
-	for _, c := range []string{obr.Get("4.1"), obr.Get("4.4")} {
+	for _, c := range []string{obr.v(4, 0, 1, 0), obr.v(4, 0, 4, 0)} {
 		if m.matchCode(c) {
 			return true
 		}
 	}
 	if m.re != nil {
-		for _, p := range []string{"4.1", "4.2", "4.4", "4.5", "4.9"} {
-			if v := obr.Get(p); v != "" && m.re.MatchString(v) {
+		for _, c := range []int{1, 2, 4, 5, 9} {
+			if v := obr.v(4, 0, c, 0); v != "" && m.re.MatchString(v) {
 				return true
 			}
 		}

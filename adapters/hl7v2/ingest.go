@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/radflag/radflag/internal/metrics"
 	"github.com/radflag/radflag/pipeline"
 )
@@ -43,6 +45,9 @@ type Ingest struct {
 	log    *slog.Logger
 	ackSeq atomic.Uint64
 	ackPfx string
+	// Counters resolved once: label lookups are on the hot path.
+	stored, duplicate prometheus.Counter
+	acks              map[AckCode]prometheus.Counter
 }
 
 // NewIngest checks cfg and builds an Ingest.
@@ -66,9 +71,17 @@ func NewIngest(cfg IngestConfig) (*Ingest, error) {
 	if err != nil {
 		return nil, fmt.Errorf("hl7 ingest: %w", err)
 	}
+	src := string(pipeline.SourceHL7)
 	return &Ingest{
 		cfg: cfg, ct: ct,
-		log: cfg.Logger.With("component", "hl7"),
+		log:       cfg.Logger.With("component", "hl7"),
+		stored:    metrics.ReportsStored.WithLabelValues(src),
+		duplicate: metrics.ReportsDuplicate.WithLabelValues(src),
+		acks: map[AckCode]prometheus.Counter{
+			AA: mllpMessages.WithLabelValues(string(AA)),
+			AE: mllpMessages.WithLabelValues(string(AE)),
+			AR: mllpMessages.WithLabelValues(string(AR)),
+		},
 		// ACK control ids: a per-process prefix and a counter, at most 20
 		// characters (ST length in MSH-10 before v2.7).
 		ackPfx: "RF" + strconv.FormatInt(cfg.Now().UnixMilli()%(36*36*36*36*36*36), 36),
@@ -144,25 +157,25 @@ func (in *Ingest) store(ctx context.Context, m *Message, rep *pipeline.Report) O
 	res, err := in.cfg.Store.StoreReport(sctx, rep)
 	storeSeconds.Observe(time.Since(start).Seconds())
 	cancel()
-	log := in.log.With("control_id", logID(m.ControlID()), "report_id", rep.ID)
+	cid := logID(m.ControlID())
 	if err != nil {
 		retry := errors.Is(err, pipeline.ErrUnavailable) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)
 		if retry {
 			e := &Error{Code: CodeInternal, Reason: "store_unavailable", Text: "the report could not be stored now; send it again"}
-			log.Warn("report not stored, answered AE", "err", err)
+			in.log.Warn("report not stored, answered AE", "control_id", cid, "report_id", rep.ID, "err", err)
 			return in.answer(m, AE, e.Text, e, Outcome{Err: err})
 		}
 		e := &Error{Code: CodeInternal, Reason: "store_failed", Text: "the report cannot be stored (see the receiver's log)"}
 		metrics.ReportsRejected.WithLabelValues(string(pipeline.SourceHL7), e.Reason).Inc()
-		log.Error("report refused by the store, answered AR", "err", err)
+		in.log.Error("report refused by the store, answered AR", "control_id", cid, "report_id", rep.ID, "err", err)
 		return in.answer(m, AR, e.Text, e, Outcome{Err: err})
 	}
 	if res.Duplicate {
-		metrics.ReportsDuplicate.WithLabelValues(string(pipeline.SourceHL7)).Inc()
+		in.duplicate.Inc()
 	} else {
-		metrics.ReportsStored.WithLabelValues(string(pipeline.SourceHL7)).Inc()
+		in.stored.Inc()
 	}
-	log.Info("report stored", "seq", res.Sequence, "duplicate", res.Duplicate, "status", string(rep.Status))
+	in.log.Info("report stored", "control_id", cid, "report_id", rep.ID, "seq", res.Sequence, "duplicate", res.Duplicate, "status", string(rep.Status))
 	return in.answer(m, AA, "", nil, Outcome{ReportID: rep.ID, Sequence: res.Sequence, Duplicate: res.Duplicate})
 }
 
@@ -188,7 +201,7 @@ func (in *Ingest) reject(m *Message, err error, size int) Outcome {
 }
 
 func (in *Ingest) answer(m *Message, code AckCode, text string, e *Error, o Outcome) Outcome {
-	mllpMessages.WithLabelValues(string(code)).Inc()
+	in.acks[code].Inc()
 	o.Ack = code
 	o.Reply = BuildACK(m, code, AckOptions{
 		ControlID: in.ackPfx + strconv.FormatUint(in.ackSeq.Add(1), 36),

@@ -112,14 +112,23 @@ func (m *Message) First(name string) *Segment {
 }
 
 // Version is MSH-12.1 (e.g. "2.5.1").
-func (m *Message) Version() string { return m.Get("MSH-12.1") }
+func (m *Message) Version() string { return m.msh().v(12, 0, 1, 0) }
 
 // ControlID is MSH-10.
-func (m *Message) ControlID() string { return m.Get("MSH-10") }
+func (m *Message) ControlID() string { return m.msh().v(10, 0, 0, 0) }
 
 // Type returns MSH-9's message code and trigger event ("ORU", "R01").
 func (m *Message) Type() (code, event string) {
-	return m.Get("MSH-9.1"), m.Get("MSH-9.2")
+	h := m.msh()
+	return h.v(9, 0, 1, 0), h.v(9, 0, 2, 0)
+}
+
+// msh is the MSH segment (always the first), or nil.
+func (m *Message) msh() *Segment {
+	if len(m.segments) > 0 && m.segments[0].Name == "MSH" {
+		return m.segments[0]
+	}
+	return nil
 }
 
 // Field returns field n as received (escaped), "" when absent.
@@ -187,8 +196,8 @@ func ParseHeader(raw []byte) (*Message, error) {
 		m.Charset = m.Charset[:i]
 	}
 	m.cs, _ = lookupCharset(m.Charset)
-	seg, err := m.splitSegment(m.cs.decode(raw), DefaultLimits)
-	if err != nil {
+	seg := &Segment{}
+	if err := m.splitSegment(seg, m.cs.decode(raw), DefaultLimits, nil); err != nil {
 		return nil, err
 	}
 	m.segments = []*Segment{seg}
@@ -209,6 +218,7 @@ func parseBody(raw []byte, d Delimiters, lim Limits) (*Message, error) {
 	}
 	m.cs = cs
 	text := cs.decode(raw)
+	text0 := text
 
 	// Gather logical segments first: a line that does not start like a
 	// segment continues the one before (a raw line break inside a field).
@@ -238,38 +248,50 @@ func parseBody(raw []byte, d Delimiters, lim Limits) (*Message, error) {
 		}
 		lines = append(lines, line)
 	}
+	// One allocation for all segments and one for all fields.
+	store := make([]Segment, len(lines))
+	pool := make([]string, 0, strings.Count(text0, string(d.Field))+2*len(lines)+1)
 	m.segments = make([]*Segment, 0, len(lines))
-	for _, line := range lines {
-		seg, err := m.splitSegment(line, lim)
-		if err != nil {
+	for i, line := range lines {
+		if err := m.splitSegment(&store[i], line, lim, &pool); err != nil {
 			return nil, err
 		}
-		m.segments = append(m.segments, seg)
+		m.segments = append(m.segments, &store[i])
 	}
 	return m, nil
 }
 
-func (m *Message) splitSegment(line string, lim Limits) (*Segment, error) {
+// splitSegment fills seg from line, taking its fields from *pool (which
+// it grows when full; nil allocates).
+func (m *Message) splitSegment(seg *Segment, line string, lim Limits, pool *[]string) error {
 	d := m.Delims
-	seg := &Segment{Name: line[:3], msg: m}
+	*seg = Segment{Name: line[:3], msg: m}
 	n := strings.Count(line, string(d.Field)) + 1
 	if seg.Name == "MSH" {
 		n++ // MSH-1 is the separator itself
 	}
 	if n > lim.MaxFields+1 {
-		return nil, &Error{Code: CodeInternal, Reason: "too_many_fields", Segment: seg.Name, Seq: len(m.segments) + 1,
+		return &Error{Code: CodeInternal, Reason: "too_many_fields", Segment: seg.Name, Seq: len(m.segments) + 1,
 			Text: fmt.Sprintf("segment %s has more than %d fields", seg.Name, lim.MaxFields)}
 	}
-	seg.Fields = make([]string, 0, n)
-	seg.Fields = append(seg.Fields, seg.Name)
+	var fields []string
+	if pool != nil && cap(*pool)-len(*pool) >= n {
+		start := len(*pool)
+		fields = (*pool)[start:start:start+n]
+		*pool = (*pool)[:start+n]
+	} else {
+		fields = make([]string, 0, n)
+	}
+	fields = append(fields, seg.Name)
 	rest := line[3:]
 	if seg.Name == "MSH" {
-		seg.Fields = append(seg.Fields, string(d.Field))
+		fields = append(fields, string(d.Field))
 		rest = rest[1:] // past MSH-1; MSH-2 is the next "field"
 	} else if rest != "" {
 		rest = rest[1:]
 	} else {
-		return seg, nil
+		seg.Fields = fields
+		return nil
 	}
 	for {
 		i := strings.IndexByte(rest, d.Field)
@@ -278,15 +300,16 @@ func (m *Message) splitSegment(line string, lim Limits) (*Segment, error) {
 			f = rest[:i]
 		}
 		if len(f) > lim.MaxFieldBytes {
-			return nil, fieldTooLong(seg.Name, len(m.segments)+1, len(seg.Fields), lim)
+			return fieldTooLong(seg.Name, len(m.segments)+1, len(fields), lim)
 		}
-		seg.Fields = append(seg.Fields, f)
+		fields = append(fields, f)
 		if i < 0 {
 			break
 		}
 		rest = rest[i+1:]
 	}
-	return seg, nil
+	seg.Fields = fields
+	return nil
 }
 
 func fieldTooLong(seg string, seq, field int, lim Limits) *Error {

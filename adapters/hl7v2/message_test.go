@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/radflag/radflag/pipeline"
 )
 
 const sample = "MSH|^~\\&|RIS|CITYHOSP|RADFLAG|CITYHOSP|20260115103000||ORU^R01^ORU_R01|MSG1|P|2.5.1\r" +
@@ -340,5 +342,59 @@ func TestSplitMessages(t *testing.T) {
 		if strings.Join(gs, "|") != strings.Join(tc.want, "|") || len(gs) != len(tc.want) {
 			t.Errorf("%s: got %q, want %q", tc.name, gs, tc.want)
 		}
+	}
+}
+
+func TestReportTextStyles(t *testing.T) {
+	msh := "MSH|^~\\&|RIS|H|||1||ORU^R01|C|P|2.5\r"
+	tests := []struct {
+		name string
+		obx  string
+		text string
+		want pipeline.Sections
+	}{
+		{
+			name: "code per section, no headings",
+			obx:  "OBX|1|TX|18785-6||Pain.\rOBX|2|TX|18782-3||Mass.\rOBX|3|TX|19005-8||Cancer.\r",
+			text: "Pain.\nMass.\nCancer.",
+			want: pipeline.Sections{Indication: "Pain.", Findings: "Mass.", Impression: "Cancer."},
+		},
+		{
+			name: "one OBX per line under one code, headings carry over",
+			obx: "OBX|1|TX|GDT||INDICATION: Pain.\rOBX|2|TX|GDT||FINDINGS:\rOBX|3|TX|GDT||Mass.\rOBX|4|TX|GDT||\r" +
+				"OBX|5|TX|GDT||Second paragraph.\rOBX|6|TX|GDT||IMPRESSION: Cancer.\r",
+			text: "INDICATION: Pain.\nFINDINGS:\nMass.\n\nSecond paragraph.\nIMPRESSION: Cancer.",
+			want: pipeline.Sections{Indication: "Pain.", Findings: "Mass.\n\nSecond paragraph.", Impression: "Cancer."},
+		},
+		{
+			name: "heading wins over its OBX code; other headings drop text",
+			obx:  "OBX|1|TX|19005-8||TECHNIQUE: Axial.~IMPRESSION: Cancer.\r",
+			text: "TECHNIQUE: Axial.\nIMPRESSION: Cancer.",
+			want: pipeline.Sections{Impression: "Cancer."},
+		},
+		{
+			name: "no sections recognised",
+			obx:  "OBX|1|TX|REPORT||Normal study.\r",
+			text: "Normal study.",
+		},
+		{
+			name: "blank lines collapse and trailing spaces go",
+			obx:  "OBX|1|FT|IMP||a  \\.br\\\\.br\\\\.br\\\\.br\\b\r",
+			text: "a\n\nb",
+			want: pipeline.Sections{Impression: "a\n\nb"},
+		},
+		{
+			name: "non-text values carry no text",
+			obx:  "OBX|1|NM|X||12|mm\rOBX|2|RP|Y||http://x\rOBX|3|TX|Z||kept\r",
+			text: "kept",
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			text, secs := reportText(mustParse(t, msh+tc.obx))
+			if text != tc.text || secs != tc.want {
+				t.Errorf("got %q %+v\nwant %q %+v", text, secs, tc.text, tc.want)
+			}
+		})
 	}
 }

@@ -3,7 +3,6 @@ package hl7v2
 import (
 	"fmt"
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
 
@@ -44,7 +43,7 @@ func CheckHeader(m *Message) error {
 	switch {
 	case strings.TrimSpace(m.ControlID()) == "":
 		return &Error{Code: CodeRequiredMissing, Reason: "no_control_id", Segment: "MSH", Seq: 1, Field: 10, Text: "MSH-10 message control id is empty"}
-	case m.Get("MSH-9.1") == "":
+	case m.msh().v(9, 0, 1, 0) == "":
 		return &Error{Code: CodeRequiredMissing, Reason: "no_message_type", Segment: "MSH", Seq: 1, Field: 9, Text: "MSH-9 message type is empty"}
 	case m.Version() == "":
 		return &Error{Code: CodeRequiredMissing, Reason: "no_version", Segment: "MSH", Seq: 1, Field: 12, Text: "MSH-12 version id is empty"}
@@ -60,10 +59,10 @@ func CheckHeader(m *Message) error {
 // sender is who the control id is unique for: MSH-4 (sending facility),
 // or MSH-3 (sending application) when a sender leaves MSH-4 empty.
 func sender(m *Message) string {
-	if s := idToken(m.Get("MSH-4.1")); s != "" {
+	if s := idToken(m.msh().v(4, 0, 1, 0)); s != "" {
 		return s
 	}
-	return idToken(m.Get("MSH-3.1"))
+	return idToken(m.msh().v(3, 0, 1, 0))
 }
 
 // MessageID is the de-duplication key of a message: hl7:<MSH-4>:<MSH-10>.
@@ -117,9 +116,9 @@ func ToReport(m *Message, raw []byte, opts ReportOptions) (*pipeline.Report, err
 		RawType:    RawType,
 	}
 	obrSeq := occurrenceOf(m, obr)
-	r.Accession = idToken(obr.Get("3.1"))
+	r.Accession = idToken(obr.v(3, 0, 1, 0))
 	if r.Accession == "" {
-		r.Accession = idToken(m.Get("ORC-3.1"))
+		r.Accession = idToken(m.First("ORC").v(3, 0, 1, 0))
 	}
 	if r.Accession == "" {
 		return nil, &Error{Code: CodeRequiredMissing, Reason: "no_accession", Segment: "OBR", Seq: obrSeq, Field: 3,
@@ -138,8 +137,8 @@ func ToReport(m *Message, raw []byte, opts ReportOptions) (*pipeline.Report, err
 		return nil, &Error{Code: CodeRequiredMissing, Reason: "no_text", Segment: "OBX", Seq: 1, Field: 5,
 			Text: "no report text in any OBX-5 (value types TX, FT, ST, CE, CWE, ED)"}
 	}
-	for _, p := range []string{"7", "22"} {
-		if t, ok := ParseTime(obr.Get(p), loc); ok {
+	for _, f := range []int{7, 22} {
+		if t, ok := ParseTime(obr.v(f, 0, 1, 0), loc); ok {
 			r.ObservedAt = t.UTC()
 			break
 		}
@@ -163,7 +162,7 @@ func occurrenceOf(m *Message, seg *Segment) int {
 // resultStatus reads OBR-25, or the most advanced OBX-11 when OBR-25 says
 // nothing radflag knows.
 func resultStatus(m *Message, obr *Segment, obrSeq int) (pipeline.Status, error) {
-	v := strings.ToUpper(strings.TrimSpace(obr.Get("25")))
+	v := strings.ToUpper(strings.TrimSpace(obr.v(25, 0, 0, 0)))
 	switch v {
 	case "P", "A", "R":
 		return pipeline.StatusPreliminary, nil
@@ -177,7 +176,7 @@ func resultStatus(m *Message, obr *Segment, obrSeq int) (pipeline.Status, error)
 	best := pipeline.Status("")
 	for _, obx := range m.All("OBX") {
 		var s pipeline.Status
-		switch strings.ToUpper(strings.TrimSpace(obx.Get("11"))) {
+		switch strings.ToUpper(strings.TrimSpace(obx.v(11, 0, 0, 0))) {
 		case "P", "R", "S":
 			s = pipeline.StatusPreliminary
 		case "F", "U":
@@ -208,17 +207,16 @@ func patient(pid *Segment) pipeline.Identifier {
 	}
 	pick := 1
 	for i := range reps {
-		if strings.EqualFold(pid.Get(fmt.Sprintf("3(%d).5", i+1)), "MR") {
+		if strings.EqualFold(pid.v(3, i+1, 5, 0), "MR") {
 			pick = i + 1
 			break
 		}
 	}
-	p := fmt.Sprintf("3(%d)", pick)
-	id := pipeline.Identifier{Value: pid.Get(p + ".1"), Type: pid.Get(p + ".5")}
-	if oid, typ := pid.Get(p+".4.2"), pid.Get(p+".4.3"); oid != "" && strings.EqualFold(typ, "ISO") {
+	id := pipeline.Identifier{Value: pid.v(3, pick, 1, 0), Type: pid.v(3, pick, 5, 0)}
+	if oid, typ := pid.v(3, pick, 4, 2), pid.v(3, pick, 4, 3); oid != "" && strings.EqualFold(typ, "ISO") {
 		id.System = "urn:oid:" + oid
 	} else {
-		id.System = pid.Get(p + ".4.1")
+		id.System = pid.v(3, pick, 4, 1)
 	}
 	return id
 }
@@ -240,9 +238,8 @@ var codeSystems = map[string]string{
 // coding reads a CE/CWE field: the primary code, or the alternate one when
 // the primary is empty.
 func coding(seg *Segment, field int) pipeline.Coding {
-	f := strconv.Itoa(field)
-	for _, c := range [][3]string{{"1", "2", "3"}, {"4", "5", "6"}} {
-		code, text, sys := seg.Get(f+"."+c[0]), seg.Get(f+"."+c[1]), seg.Get(f+"."+c[2])
+	for _, c := range [][3]int{{1, 2, 3}, {4, 5, 6}} {
+		code, text, sys := seg.v(field, 0, c[0], 0), seg.v(field, 0, c[1], 0), seg.v(field, 0, c[2], 0)
 		if code == "" && text == "" {
 			continue
 		}
@@ -250,7 +247,7 @@ func coding(seg *Segment, field int) pipeline.Coding {
 			sys = uri
 		}
 		if text == "" {
-			text = seg.Get(f + ".9") // CWE original text
+			text = seg.v(field, 0, 9, 0) // CWE original text
 		}
 		return pipeline.Coding{System: sys, Code: code, Display: text}
 	}

@@ -39,36 +39,52 @@ func parsePath(p string, withSegment bool) (Path, error) {
 		}
 		p = p[1:]
 	}
-	parts := strings.Split(p, ".")
-	if len(parts) > 3 {
-		return bad("too many parts (field, component, subcomponent at most)")
-	}
-	f, rest := parts[0], ""
-	if i := strings.IndexAny(f, "(["); i >= 0 {
-		f, rest = f[:i], f[i:]
-	}
+	// Scanned by hand, without allocating: Get is on the hot path.
+	f, p := leadingDigits(p)
 	var err error
 	if out.Field, err = number(f); err != nil {
 		return bad("field: " + err.Error())
 	}
-	if rest != "" {
-		n, tail, err := index(rest)
-		if err != nil || tail != "" {
+	if p != "" && (p[0] == '(' || p[0] == '[') {
+		n, rest, err := index(p)
+		if err != nil {
 			return bad("bad repetition index")
 		}
-		out.Rep = n
+		out.Rep, p = n, rest
 	}
-	if len(parts) > 1 {
-		if out.Comp, err = number(parts[1]); err != nil {
+	for _, dst := range []*int{&out.Comp, &out.Sub} {
+		if p == "" {
+			break
+		}
+		if p[0] != '.' {
+			return bad("expected '.' and a component or subcomponent number")
+		}
+		var d string
+		d, p = leadingDigits(p[1:])
+		if *dst, err = number(d); err != nil {
 			return bad("component: " + err.Error())
 		}
 	}
-	if len(parts) > 2 {
-		if out.Sub, err = number(parts[2]); err != nil {
-			return bad("subcomponent: " + err.Error())
-		}
+	if p != "" {
+		return bad("too many parts (field, component, subcomponent at most)")
 	}
 	return out, nil
+}
+
+func leadingDigits(s string) (string, string) {
+	i := 0
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		i++
+	}
+	if i == 0 && s != "" && s[0] != '.' && s[0] != '(' && s[0] != '[' {
+		// Not a number: hand the whole part to number() for its error.
+		j := strings.IndexAny(s, ".([")
+		if j < 0 {
+			j = len(s)
+		}
+		return s[:j], s[j:]
+	}
+	return s[:i], s[i:]
 }
 
 // index reads an optional "(n)" or "[n]" at the start of p.
@@ -92,8 +108,11 @@ func index(p string) (int, string, error) {
 }
 
 func number(s string) (int, error) {
+	if len(s) == 0 || len(s) > 4 {
+		return 0, fmt.Errorf("%q is not a number from 1 to 9999", s)
+	}
 	n, err := strconv.Atoi(s)
-	if err != nil || n < 1 || n > 9999 {
+	if err != nil || n < 1 {
 		return 0, fmt.Errorf("%q is not a number from 1 to 9999", s)
 	}
 	return n, nil
@@ -166,6 +185,15 @@ func (s *Segment) GetAll(path string) []string {
 		return nil
 	}
 	return s.all(p)
+}
+
+// v is the decoded value at field.rep.comp.sub (0 means 1), without a
+// path to parse: for the normaliser's hot path.
+func (s *Segment) v(field, rep, comp, sub int) string {
+	if s == nil {
+		return ""
+	}
+	return s.at(Path{Field: field, Rep: rep, Comp: comp, Sub: sub})
 }
 
 func (s *Segment) at(p Path) string {

@@ -17,11 +17,17 @@ func obxLines(obx *Segment) []string {
 	m := obx.msg
 	d := m.Delims
 	var vals []string
-	switch vt := strings.ToUpper(strings.TrimSpace(obx.Get("2"))); vt {
+	switch vt := strings.ToUpper(strings.TrimSpace(obx.v(2, 0, 0, 0))); vt {
 	case "", "TX", "FT", "ST", "TEXT":
 		// Text types are taken whole: senders put unescaped '^' and '&'
-		// into report text, and splitting on them would lose words.
-		for _, rep := range obx.Reps(5) {
+		// into report text, and splitting on them would lose words. An
+		// empty one is a blank line (RIS that send one OBX per line).
+		vals = append(vals, "")
+		for i, rep := range obx.Reps(5) {
+			if i == 0 {
+				vals[0] = m.Unescape(rep)
+				continue
+			}
 			vals = append(vals, m.Unescape(rep))
 		}
 	case "CE", "CWE", "CNE", "CF":
@@ -43,10 +49,15 @@ func obxLines(obx *Segment) []string {
 	default:
 		return nil
 	}
-	var lines []string
+	lines := make([]string, 0, len(vals))
 	for _, v := range vals {
-		for _, l := range strings.Split(v, "\n") {
+		for {
+			l, rest, more := strings.Cut(v, "\n")
 			lines = append(lines, strings.TrimRight(l, " \t"))
+			if !more {
+				break
+			}
+			v = rest
 		}
 	}
 	return lines
@@ -95,7 +106,7 @@ func reportText(m *Message) (string, pipeline.Sections) {
 		if lines == nil {
 			continue
 		}
-		code := pipeline.SectionForCode(obx.Get("3.1"), obx.Get("3.2"))
+		code := pipeline.SectionForCode(obx.v(3, 0, 1, 0), obx.v(3, 0, 2, 0))
 		if code != pipeline.SectionNone && code != lastCode {
 			cur = code
 		}
@@ -104,16 +115,20 @@ func reportText(m *Message) (string, pipeline.Sections) {
 		}
 		all = append(all, lines...)
 		for _, l := range lines {
-			for _, sub := range strings.Split(pipeline.BreakInlineHeadings(l), "\n") {
-				if sec, rest, ok := pipeline.MatchHeading(sub); ok {
-					cur, sub = sec, rest
-					if sub == "" {
-						continue
-					}
+			broken := pipeline.BreakInlineHeadings(l)
+			for {
+				sub, rest, more := strings.Cut(broken, "\n")
+				keep := true
+				if sec, after, ok := pipeline.MatchHeading(sub); ok {
+					cur, sub, keep = sec, after, after != ""
 				}
-				if cur >= pipeline.SectionIndication && cur <= pipeline.SectionImpression {
+				if keep && cur >= pipeline.SectionIndication && cur <= pipeline.SectionImpression {
 					parts[cur] = append(parts[cur], sub)
 				}
+				if !more {
+					break
+				}
+				broken = rest
 			}
 		}
 	}

@@ -352,6 +352,7 @@ func (c *conn) serve(ctx context.Context) {
 		c.setReadDeadline(cfg.ReadTimeout)
 	}
 	frames := 0
+	var wbuf []byte
 	for {
 		inFrame = false
 		c.setReadDeadline(cfg.IdleTimeout)
@@ -403,7 +404,9 @@ func (c *conn) serve(ctx context.Context) {
 			}
 		}
 		_ = c.nc.SetWriteDeadline(time.Now().Add(cfg.WriteTimeout))
-		if err := WriteFrame(rw, reply); err != nil {
+		// One write per reply (a peer may read it with one recv).
+		wbuf = AppendFrame(wbuf[:0], reply)
+		if _, err := rw.Write(wbuf); err != nil {
 			log.Warn("mllp write reply failed", "err", err)
 			return
 		}
