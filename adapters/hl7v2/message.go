@@ -277,7 +277,7 @@ func (m *Message) splitSegment(seg *Segment, line string, lim Limits, pool *[]st
 	var fields []string
 	if pool != nil && cap(*pool)-len(*pool) >= n {
 		start := len(*pool)
-		fields = (*pool)[start:start:start+n]
+		fields = (*pool)[start : start : start+n]
 		*pool = (*pool)[:start+n]
 	} else {
 		fields = make([]string, 0, n)
