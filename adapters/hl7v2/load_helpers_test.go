@@ -114,6 +114,40 @@ func parseTarget(t testing.TB) *loadTarget {
 	return &loadTarget{addr: addr, stop: stop}
 }
 
+// busTarget stores one prebuilt report (a fresh message id each time) on
+// an embedded JetStream and answers a fixed AA: the bus's share of the
+// cost, without parsing.
+func busTarget(t testing.TB, dir string) *loadTarget {
+	t.Helper()
+	bus, err := natsbus.Open(context.Background(), natsbus.Config{DataDir: dir, Logger: quietLog})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sample, err := readSample()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := hl7v2.Parse(sample, hl7v2.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := hl7v2.ToReport(m, sample, hl7v2.ReportOptions{ReceivedAt: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ack := []byte("MSH|^~\\&|RADFLAG|RADFLAG|RIS|CITYHOSP|20260101000000+0000||ACK^R01^ACK|E1|P|2.5.1\rMSA|AA|MSG000123\r")
+	var n atomic.Int64
+	addr, stop := serveMLLP(t, mllp.HandlerFunc(func(ctx context.Context, _ []byte) []byte {
+		r := *rep
+		r.MessageID = "bus:" + strconv.FormatInt(n.Add(1), 10)
+		if _, err := bus.StoreReport(ctx, &r); err != nil {
+			return []byte("MSH|^~\\&|||||||ACK|E|P|2.5.1\rMSA|AE|MSG000123\r")
+		}
+		return ack
+	}), nil)
+	return &loadTarget{addr: addr, bus: bus, stop: func() { stop(); bus.Close() }}
+}
+
 var loadRun atomic.Int64
 
 // runLoad sends total messages (or, when total is 0, as many as fit in
