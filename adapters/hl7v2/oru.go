@@ -65,6 +65,22 @@ func sender(m *Message) string {
 	return idToken(m.msh().v(3, 0, 1, 0))
 }
 
+// issuer is who assigned the accession number: MSH-4 (the facility), or
+// when a sender leaves it empty the filler's namespace (OBR-3.2, ORC-3.2),
+// or MSH-3. It must not change between versions of a report.
+func issuer(m *Message, obr *Segment) string {
+	if s := idToken(m.msh().v(4, 0, 1, 0)); s != "" {
+		return s
+	}
+	if s := idToken(obr.v(3, 0, 2, 0)); s != "" {
+		return s
+	}
+	if s := idToken(m.First("ORC").v(3, 0, 2, 0)); s != "" {
+		return s
+	}
+	return idToken(m.msh().v(3, 0, 1, 0))
+}
+
 // MessageID is the de-duplication key of a message: hl7:<MSH-4>:<MSH-10>.
 func MessageID(m *Message) string {
 	return "hl7:" + sender(m) + ":" + idToken(m.ControlID())
@@ -124,7 +140,7 @@ func ToReport(m *Message, raw []byte, opts ReportOptions) (*pipeline.Report, err
 		return nil, &Error{Code: CodeRequiredMissing, Reason: "no_accession", Segment: "OBR", Seq: obrSeq, Field: 3,
 			Text: "OBR-3 filler order number (accession) and ORC-3 are empty"}
 	}
-	r.ID = "hl7:" + sender(m) + ":" + r.Accession
+	r.ID = "hl7:" + issuer(m, obr) + ":" + r.Accession
 
 	status, err := resultStatus(m, obr, obrSeq)
 	if err != nil {

@@ -86,7 +86,7 @@ func closedWithin(nc net.Conn, d time.Duration) bool {
 		if err == nil {
 			continue
 		}
-		return !errors.Is(err, io.ErrNoProgress) && !isTimeout(err)
+		return !isTimeout(err)
 	}
 }
 
