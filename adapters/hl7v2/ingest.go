@@ -1,6 +1,7 @@
 package hl7v2
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -137,7 +138,9 @@ func (in *Ingest) Process(ctx context.Context, raw []byte) Outcome {
 	if obr == nil {
 		return in.skip(m, &Skip{Reason: "not_ct", Text: "the order is not a CT study"})
 	}
-	rep, err := ToReport(m, raw, ReportOptions{ReceivedAt: now.UTC(), Location: in.cfg.Location, OBR: obr})
+	// raw belongs to the caller (the MLLP reader reuses it); the report
+	// keeps its own copy.
+	rep, err := ToReport(m, bytes.Clone(raw), ReportOptions{ReceivedAt: now.UTC(), Location: in.cfg.Location, OBR: obr})
 	if err != nil {
 		var sk *Skip
 		if errors.As(err, &sk) {

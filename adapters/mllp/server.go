@@ -17,8 +17,9 @@ import (
 )
 
 // Handler turns one received message into the reply to send (an HL7 ACK).
-// It is called for one message of a connection at a time, in order. A nil
-// reply closes the connection. ctx is not cancelled when the server shuts
+// It is called for one message of a connection at a time, in order; msg is
+// only valid until Handle returns (the buffer is reused). A nil reply
+// closes the connection. ctx is not cancelled when the server shuts
 // down, so that a message being handled is finished; the handler bounds
 // its own waits.
 type Handler interface {
