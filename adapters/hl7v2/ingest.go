@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -104,8 +105,19 @@ type Outcome struct {
 	Err error
 }
 
-// Handle processes one message and returns the ACK to send.
-func (in *Ingest) Handle(ctx context.Context, msg []byte) []byte {
+// Handle processes one message and returns the ACK to send. A panic in
+// processing (a bug) is answered with AE, so that the sender keeps the
+// message and retries rather than losing it, and logged without the
+// message's content.
+func (in *Ingest) Handle(ctx context.Context, msg []byte) (reply []byte) {
+	defer func() {
+		if p := recover(); p != nil {
+			in.log.Error("panic while processing a message, answered AE", "bytes", len(msg), "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			e := &Error{Code: CodeInternal, Reason: "internal", Text: "internal error; send the message again"}
+			hdr, _ := ParseHeader(msg)
+			reply = in.answer(hdr, AE, e.Text, e, Outcome{}).Reply
+		}
+	}()
 	return in.Process(ctx, msg).Reply
 }
 

@@ -1,7 +1,10 @@
 package hl7v2
 
 import (
+	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -396,5 +399,19 @@ func TestReportTextStyles(t *testing.T) {
 				t.Errorf("got %q %+v\nwant %q %+v", text, secs, tc.text, tc.want)
 			}
 		})
+	}
+}
+
+func TestHandleRecoversFromPanicWithAE(t *testing.T) {
+	store := pipeline.ReportStoreFunc(func(context.Context, *pipeline.Report) (pipeline.StoreOutcome, error) {
+		panic("store bug")
+	})
+	raw, err := os.ReadFile(filepath.Join(hl7Dir, "oru_ct.cr.hl7"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ack := mustParse(t, string(testIngest(t, store, nil).Handle(context.Background(), raw)))
+	if ack.Get("MSA-1") != "AE" || ack.Get("MSA-2") != "MSG000123" {
+		t.Errorf("ACK MSA = %q %q, want AE for MSG000123", ack.Get("MSA-1"), ack.Get("MSA-2"))
 	}
 }

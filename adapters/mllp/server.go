@@ -328,6 +328,12 @@ func (c *conn) serve(ctx context.Context) {
 	cfg := s.cfg
 	log := s.log.With("conn", c.id, "remote", c.nc.RemoteAddr().String())
 	defer c.nc.Close()
+	defer func() {
+		// A handler's bug must not take the listener down.
+		if p := recover(); p != nil {
+			log.Error("mllp handler panicked; connection closed", "panic", fmt.Sprint(p))
+		}
+	}()
 	log.Debug("mllp connection opened")
 
 	rw := io.ReadWriter(c.nc)

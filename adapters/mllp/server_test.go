@@ -379,3 +379,19 @@ func TestClientAckTimeout(t *testing.T) {
 		t.Errorf("err = %v, want ErrAckTimeout", err)
 	}
 }
+
+func TestServerSurvivesHandlerPanic(t *testing.T) {
+	r := start(t, Config{}, HandlerFunc(func(_ context.Context, msg []byte) []byte {
+		if string(msg) == "boom" {
+			panic("handler bug")
+		}
+		return append([]byte("ACK:"), msg...)
+	}))
+	c := dial(t, r.addr)
+	if _, err := c.Send(context.Background(), []byte("boom")); err == nil {
+		t.Error("got a reply from a panicking handler")
+	}
+	if got := send(t, dial(t, r.addr), "ok"); got != "ACK:ok" {
+		t.Errorf("after a panic: %q", got)
+	}
+}
