@@ -2,6 +2,7 @@ package writeback
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"sync"
@@ -19,6 +20,13 @@ const (
 
 // applyResult makes the FHIR server say what r says, idempotently. It
 // returns the outcome, or an error (transient unless isPermanent).
+//
+// The state bucket orders the versions of a report across processes and
+// lets the common case — a result that writes nothing, for a report nothing
+// was ever written for — finish without a FHIR request. Everything else
+// holds a short lease on the report (one writer at a time), then reads the
+// earlier resource (by id when known, else by a search on the report's
+// identifier) or creates the first one, and decides.
 func (w *Writer) applyResult(ctx context.Context, r *pipeline.Result, delivered uint64) (string, error) {
 	tc, ok := w.tasks[r.Task]
 	if !ok {
@@ -26,40 +34,129 @@ func (w *Writer) applyResult(ctx context.Context, r *pipeline.Result, delivered 
 	}
 	unlock := w.locks.lock(reportTaskKey(r.ReportID, r.Task))
 	defer unlock()
-	var err error
-	for attempt := 0; attempt < 3; attempt++ {
-		var out string
-		out, err = w.applyOnce(ctx, tc, r, delivered)
-		if !isConflict(err) {
-			return out, err
+	key := stateKey(r.ReportID, r.Task)
+	mr := markerOf(r, "")
+	writes := tc.writes(r)
+	for attempt := 0; attempt < 5; attempt++ {
+		st, rev, err := w.state.get(ctx, key)
+		if err != nil {
+			return "", err
 		}
-		// Another writer changed the resource between our read and write:
-		// read again and decide again.
+		now := w.cfg.now()
+		if st != nil && mr.compare(st.marker()) < 0 {
+			return OutcomeStale, nil
+		}
+		if st != nil && st.Owner != "" && st.Owner != w.id && now.Before(st.BusyUntil) {
+			return "", errBusy
+		}
+		// A correction whose report has no state (older than the bucket's
+		// TTL, or from before it) is checked against FHIR all the same.
+		unknownCorrection := st == nil && r.ReportStatus == pipeline.StatusCorrected
+		if !writes && (st == nil || !st.Wrote) && !unknownCorrection {
+			// Nothing was ever written for this report: nothing to retract.
+			next := &state{}
+			if st != nil {
+				*next = *st
+			}
+			next.setMarker(mr)
+			next.Owner, next.BusyUntil = "", time.Time{}
+			if _, err := w.state.put(ctx, key, rev, next); errors.Is(err, errConflict) {
+				continue
+			} else if err != nil {
+				return "", err
+			}
+			return OutcomeSkipped, nil
+		}
+		claim := &state{Wrote: true, Owner: w.id, BusyUntil: now.Add(w.cfg.lease)}
+		if st != nil {
+			claim.Resource = st.Resource
+		}
+		claim.setMarker(mr)
+		rev2, err := w.state.put(ctx, key, rev, claim)
+		if errors.Is(err, errConflict) {
+			continue
+		}
+		if err != nil {
+			return "", err
+		}
+		// The FHIR work ends well before the lease does.
+		fctx, cancel := context.WithTimeout(ctx, w.cfg.lease*3/4)
+		var out, ref string
+		for try := 0; try < 3; try++ {
+			out, ref, err = w.applyFHIR(fctx, tc, r, delivered, st, unknownCorrection)
+			if !isConflict(err) {
+				break
+			}
+			// Another writer (a navigator's feedback) changed the resource
+			// between our read and write: read again and decide again.
+		}
+		cancel()
+		claim.Owner, claim.BusyUntil = "", time.Time{}
+		if ref != "" {
+			claim.Resource = ref
+		}
+		if _, perr := w.state.put(ctx, key, rev2, claim); perr != nil {
+			// The lease runs out by itself.
+			w.log.Warn("release writeback state", "task", r.Task, "err", perr)
+		}
+		return out, err
 	}
-	return "", err
+	return "", errConflict
 }
 
-func (w *Writer) applyOnce(ctx context.Context, tc TaskConfig, r *pipeline.Result, delivered uint64) (string, error) {
-	existing, err := w.fhir.search(ctx, tc.Resource, url.Values{
+// applyFHIR finds what was written for the report and makes it say what r
+// says. ref is the resource that stands for the report ("Flag/123").
+func (w *Writer) applyFHIR(ctx context.Context, tc TaskConfig, r *pipeline.Result, delivered uint64, st *state, unknownCorrection bool) (out, ref string, err error) {
+	var existing []*stored
+	switch {
+	case st != nil && st.Resource != "":
+		res, err := w.fhir.read(ctx, st.Resource)
+		if err == nil && res.ResourceType == tc.Resource {
+			existing = []*stored{res}
+			break
+		}
+		if err != nil && !isNotFound(err) {
+			return "", "", err
+		}
+		// Gone, or not ours: look for it by identifier.
+		if existing, err = w.searchReport(ctx, tc, r); err != nil {
+			return "", "", err
+		}
+	case (st == nil || !st.Wrote) && !unknownCorrection:
+		// Nothing was written for this report before.
+		return w.create(ctx, tc, r, delivered)
+	default:
+		if existing, err = w.searchReport(ctx, tc, r); err != nil {
+			return "", "", err
+		}
+	}
+	return w.decide(ctx, tc, r, delivered, existing)
+}
+
+func (w *Writer) searchReport(ctx context.Context, tc TaskConfig, r *pipeline.Result) ([]*stored, error) {
+	return w.fhir.search(ctx, tc.Resource, url.Values{
 		"identifier": {tokenParam(SystemReportTask, reportTaskKey(r.ReportID, r.Task))},
 	})
-	if err != nil {
-		return "", err
-	}
+}
+
+// decide compares r with what the FHIR server holds for the report and
+// writes the difference.
+func (w *Writer) decide(ctx context.Context, tc TaskConfig, r *pipeline.Result, delivered uint64, existing []*stored) (string, string, error) {
 	writes := tc.writes(r)
 	if len(existing) == 0 {
 		if !writes {
-			return OutcomeSkipped, nil
+			return OutcomeSkipped, "", nil
 		}
 		return w.create(ctx, tc, r, delivered)
 	}
 	cur, extra := pickCurrent(existing, tc.Resource)
+	ref := cur.ResourceType + "/" + cur.ID
 	if tc.Resource == ResourceFlag {
 		// Never two active Flags for one report: a second one can only come
 		// from two processes creating at once; retire it.
 		for _, s := range extra {
 			if err := w.retire(ctx, s, statusEnteredInError, "duplicate of Flag/"+cur.ID, nil); err != nil {
-				return "", err
+				return "", "", err
 			}
 		}
 	}
@@ -67,7 +164,7 @@ func (w *Writer) applyOnce(ctx context.Context, tc TaskConfig, r *pipeline.Resul
 	mc, _ := markerFromStored(cur)
 	cmp := mr.compare(mc)
 	if cmp < 0 {
-		return OutcomeStale, nil
+		return OutcomeStale, ref, nil
 	}
 	if cmp == 0 && cur.hasIdentifier(SystemResult, resultKey(r)) {
 		// This very result (same report version and model) was applied: a
@@ -75,30 +172,30 @@ func (w *Writer) applyOnce(ctx context.Context, tc TaskConfig, r *pipeline.Resul
 		// write and the alert, so the alert is sent again (de-duplicated).
 		if delivered > 1 && tc.Resource == ResourceFlag && cur.Status == statusActive {
 			if err := w.alertFlag(ctx, tc, r, cur); err != nil {
-				return "", err
+				return "", "", err
 			}
 		}
-		return OutcomeUnchanged, nil
+		return OutcomeUnchanged, ref, nil
 	}
 	if rev := reviewOf(cur); rev.Decision == pipeline.DecisionRejected {
 		// A navigator's rejection stands until a person says otherwise.
-		return OutcomeUnchanged, nil
+		return OutcomeUnchanged, ref, nil
 	}
 	switch tc.Resource {
 	case ResourceFlag:
 		active := cur.Status == statusActive
 		switch {
 		case writes && active, !writes && !active:
-			return OutcomeUnchanged, nil
+			return OutcomeUnchanged, ref, nil
 		case writes:
 			// An earlier version no longer flagged; this one does again.
 			if err := w.replace(ctx, tc, r, cur); err != nil {
-				return "", err
+				return "", "", err
 			}
 			if err := w.alertFlag(ctx, tc, r, cur); err != nil {
-				return "", err
+				return "", "", err
 			}
-			return OutcomeUpdated, nil
+			return OutcomeUpdated, ref, nil
 		default:
 			status, why := statusInactive, fmt.Sprintf("report version %s (%s) reads %s", r.ReportMessageID, r.ReportStatus, r.LabelName)
 			if cmp == 0 {
@@ -106,28 +203,28 @@ func (w *Writer) applyOnce(ctx context.Context, tc TaskConfig, r *pipeline.Resul
 				status, why = statusEnteredInError, fmt.Sprintf("model %s revised the answer to %s", r.Model.Version, r.LabelName)
 			}
 			if err := w.retire(ctx, cur, status, why, r); err != nil {
-				return "", err
+				return "", "", err
 			}
-			return OutcomeRetracted, nil
+			return OutcomeRetracted, ref, nil
 		}
 	default: // Observation
 		if !writes {
 			if cur.Status == statusEnteredInError {
-				return OutcomeUnchanged, nil
+				return OutcomeUnchanged, ref, nil
 			}
 			why := fmt.Sprintf("report version %s (%s) reads %s", r.ReportMessageID, r.ReportStatus, r.LabelName)
 			if err := w.retire(ctx, cur, statusEnteredInError, why, r); err != nil {
-				return "", err
+				return "", "", err
 			}
-			return OutcomeRetracted, nil
+			return OutcomeRetracted, ref, nil
 		}
 		if mc.Label == r.LabelName && cur.Status == obsStatusString(r.ReportStatus) {
-			return OutcomeUnchanged, nil
+			return OutcomeUnchanged, ref, nil
 		}
 		if err := w.replace(ctx, tc, r, cur); err != nil {
-			return "", err
+			return "", "", err
 		}
-		return OutcomeUpdated, nil
+		return OutcomeUpdated, ref, nil
 	}
 }
 
@@ -180,37 +277,42 @@ func pickCurrent(all []*stored, resource string) (cur *stored, extraActive []*st
 }
 
 // create writes the first resource for a report and task.
-func (w *Writer) create(ctx context.Context, tc TaskConfig, r *pipeline.Result, delivered uint64) (string, error) {
+func (w *Writer) create(ctx context.Context, tc TaskConfig, r *pipeline.Result, delivered uint64) (string, string, error) {
 	body, err := w.build(ctx, tc, r)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	created, res, err := w.fhir.createIfNoneExist(ctx, tc.Resource, body, url.Values{
 		"identifier": {tokenParam(SystemResult, resultKey(r))},
 	})
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	if !created {
-		// Someone (another writer, or this one before a crash) created it
-		// between our search and our create.
-		if res != nil && delivered > 1 && tc.Resource == ResourceFlag && res.Status == statusActive {
-			if err := w.alertFlag(ctx, tc, r, res); err != nil {
-				return "", err
+		// It exists already (this result was written before a crash, or the
+		// state was lost): decide against it.
+		existing := []*stored{res}
+		if res == nil {
+			if existing, err = w.searchReport(ctx, tc, r); err != nil {
+				return "", "", err
+			}
+			if len(existing) == 0 {
+				return "", "", fmt.Errorf("fhir create %s: server found a match but search finds none", tc.Resource)
 			}
 		}
-		return OutcomeUnchanged, nil
+		return w.decide(ctx, tc, r, delivered, existing)
+	}
+	if res == nil {
+		// Prefer: return=representation was not honoured.
+		return "", "", fmt.Errorf("fhir create %s: server returned no resource", tc.Resource)
 	}
 	if tc.Resource == ResourceFlag {
-		if res == nil {
-			return "", fmt.Errorf("fhir create Flag: server returned no resource")
-		}
 		if err := w.alertFlag(ctx, tc, r, res); err != nil {
 			// The Flag is written; the redelivery will find it and alert.
-			return "", err
+			return "", "", err
 		}
 	}
-	return OutcomeCreated, nil
+	return OutcomeCreated, res.ResourceType + "/" + res.ID, nil
 }
 
 // build is the new resource's JSON for r.

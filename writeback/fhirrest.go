@@ -295,6 +295,29 @@ func (c *rest) search(ctx context.Context, typ string, params url.Values) ([]*st
 	return out, nil
 }
 
+// read fetches a resource by its reference ("Flag/123").
+func (c *rest) read(ctx context.Context, ref string) (*stored, error) {
+	typ, id, ok := strings.Cut(ref, "/")
+	if !ok || !validID(id) {
+		return nil, permanent("bad resource reference %q", ref)
+	}
+	_, data, err := c.request(ctx, "read", fhir.Request{Method: http.MethodGet, Path: typ + "/" + id})
+	if err != nil {
+		return nil, err
+	}
+	s, err := parseStored(data)
+	if err != nil {
+		return nil, fmt.Errorf("fhir read %s: %w", typ, err)
+	}
+	return s, nil
+}
+
+// isNotFound reports a 404 or 410 answer.
+func isNotFound(err error) bool {
+	var he *HTTPError
+	return errors.As(err, &he) && (he.Status == http.StatusNotFound || he.Status == http.StatusGone)
+}
+
 // createIfNoneExist creates a resource unless one matches ifNoneExist
 // (a search query). created is false when the server found a match.
 func (c *rest) createIfNoneExist(ctx context.Context, typ string, body []byte, ifNoneExist url.Values) (created bool, res *stored, err error) {

@@ -91,11 +91,16 @@ type Config struct {
 	// and references Patient/<id>; otherwise (or when not found) the
 	// reference carries the identifier.
 	ResolvePatient bool
+	// StateTTL is how long the per-report state is kept (corrections
+	// arriving later are checked against FHIR by search).
+	StateTTL time.Duration
 	// Alerts configures where new flags are announced.
 	Alerts AlertConfig
 	Logger *slog.Logger
 	// now is the clock (tests).
 	now func() time.Time
+	// lease is how long one process may hold a report while it writes.
+	lease time.Duration
 }
 
 func (c *Config) defaults() error {
@@ -133,6 +138,12 @@ func (c *Config) defaults() error {
 	if c.now == nil {
 		c.now = time.Now
 	}
+	if c.lease <= 0 {
+		c.lease = 2 * time.Minute
+	}
+	if c.StateTTL <= 0 {
+		c.StateTTL = 180 * 24 * time.Hour
+	}
 	return c.Alerts.defaults()
 }
 
@@ -145,6 +156,9 @@ type Writer struct {
 	locks   keyedMutex
 	alerts  *alerter
 	patient *patientCache
+	state   *stateStore
+	// id names this writer in the state's leases.
+	id string
 }
 
 // New checks the configuration and prepares a Writer; Run starts it.
@@ -158,6 +172,7 @@ func New(cfg Config) (*Writer, error) {
 		fhir:    &rest{c: cfg.FHIR},
 		tasks:   map[string]TaskConfig{},
 		patient: newPatientCache(10000),
+		id:      fmt.Sprintf("%016x", rand.Uint64()),
 	}
 	for _, tc := range cfg.Tasks {
 		if err := tc.validate(); err != nil {
@@ -181,6 +196,11 @@ func (w *Writer) Run(ctx context.Context) error {
 	if err := w.alerts.setup(ctx); err != nil {
 		return err
 	}
+	st, err := openState(ctx, w.cfg.Bus.JetStream(), w.cfg.Bus.Replicas(), w.cfg.StateTTL)
+	if err != nil {
+		return err
+	}
+	w.state = st
 	var subjects, fbSubjects []string
 	for task := range w.tasks {
 		subjects = append(subjects, natsbus.SubjectResults+"."+task)

@@ -649,3 +649,72 @@ func TestFHIRDownWhileResultsFlow(t *testing.T) {
 		t.Errorf("something was dead-lettered: %v", err)
 	}
 }
+
+// TestNothingToWriteNeedsNoFHIR: results that write nothing, for reports
+// nothing was written for, are settled without the FHIR server (here: down).
+func TestNothingToWriteNeedsNoFHIR(t *testing.T) {
+	e := newEnv(t, "")
+	e.fhir.Proxy().Down()
+	e.start()
+	for i := 0; i < 20; i++ {
+		acc := fmt.Sprintf("NW%03d", i)
+		e.publish(result(acc, acc, pipeline.StatusFinal, 0, "pancreas", "none", "1.0"))
+	}
+	e.settle(10 * time.Second)
+	// A correction of a report radflag never saw is checked against FHIR,
+	// so it waits for the server.
+	corr := result("NWC", "NWC2", pipeline.StatusCorrected, 0, "pancreas", "none", "1.0")
+	e.publish(corr)
+	time.Sleep(time.Second)
+	if err := e.fhir.Proxy().Up(); err != nil {
+		t.Fatal(err)
+	}
+	e.settle(20 * time.Second)
+}
+
+// TestTwoWritersManyVersions: two writeback processes share the consumer
+// while three versions of each report arrive at once, in any order; every
+// report ends with one Flag saying what its newest version says.
+func TestTwoWritersManyVersions(t *testing.T) {
+	e := newEnv(t, "")
+	e.start()
+	e.start() // a second process on the same durable consumer
+	const n = 30
+	for i := 0; i < n; i++ {
+		acc := fmt.Sprintf("TW%03d", i)
+		// The newest version flags for even reports, not for odd ones.
+		last := "pretreatment"
+		if i%2 == 1 {
+			last = "none"
+		}
+		e.publish(result(acc, "A"+acc, pipeline.StatusFinal, 0, "pancreas", "pretreatment", "1.0"))
+		e.publish(result(acc, "B"+acc, pipeline.StatusCorrected, time.Hour, "pancreas", "none", "1.0"))
+		e.publish(result(acc, "C"+acc, pipeline.StatusCorrected, 2*time.Hour, "pancreas", last, "1.0"))
+	}
+	e.settle(60 * time.Second)
+	flags := e.all("Flag", "", "")
+	byReport := map[string][]*resource{}
+	for _, f := range flags {
+		for _, id := range f.Identifier {
+			if id.System == writeback.SystemReportTask {
+				byReport[id.Value] = append(byReport[id.Value], f)
+			}
+		}
+	}
+	for i := 0; i < n; i++ {
+		key := fmt.Sprintf("hl7:RIS:TW%03d:pancreas", i)
+		fs := byReport[key]
+		want := "active"
+		if i%2 == 1 {
+			want = "inactive"
+		}
+		switch {
+		case len(fs) > 1:
+			t.Errorf("%s: %d flags", key, len(fs))
+		case len(fs) == 0 && i%2 == 0:
+			t.Errorf("%s: no flag", key)
+		case len(fs) == 1 && fs[0].Status != want:
+			t.Errorf("%s: flag %s, want %s", key, fs[0].Status, want)
+		}
+	}
+}
