@@ -46,11 +46,14 @@ type HTTPError struct {
 }
 
 func (e *HTTPError) Error() string {
-	msg := outcomeText(e.Outcome)
-	if msg == "" {
-		msg = http.StatusText(e.Status)
+	// Only the issue codes: a server's diagnostics may quote the resource
+	// (patient identifiers), and errors end up in logs. The whole
+	// OperationOutcome goes with a dead letter.
+	msg := fmt.Sprintf("fhir %s: HTTP %d %s", e.Op, e.Status, http.StatusText(e.Status))
+	if codes := outcomeCodes(e.Outcome); codes != "" {
+		msg += " (" + codes + ")"
 	}
-	return fmt.Sprintf("fhir %s: HTTP %d: %s", e.Op, e.Status, msg)
+	return msg
 }
 
 // Permanent tells a refusal that a retry cannot fix (a 4xx other than the
@@ -94,37 +97,24 @@ func permanent(format string, args ...any) error {
 	return &permanentError{err: fmt.Errorf(format, args...)}
 }
 
-// outcomeText pulls the diagnostics out of an OperationOutcome, bounded, for
-// error messages. The outcome is the server's text about our resource, not
-// the report's, so it may be logged.
-func outcomeText(b []byte) string {
+// outcomeCodes lists the issue codes of an OperationOutcome.
+func outcomeCodes(b []byte) string {
 	var oo struct {
 		ResourceType string `json:"resourceType"`
 		Issue        []struct {
-			Severity    string `json:"severity"`
-			Code        string `json:"code"`
-			Diagnostics string `json:"diagnostics"`
-			Details     struct {
-				Text string `json:"text"`
-			} `json:"details"`
+			Code string `json:"code"`
 		} `json:"issue"`
 	}
 	if json.Unmarshal(b, &oo) != nil || oo.ResourceType != "OperationOutcome" {
 		return ""
 	}
-	var parts []string
+	var codes []string
 	for _, is := range oo.Issue {
-		t := is.Diagnostics
-		if t == "" {
-			t = is.Details.Text
+		if is.Code != "" && len(codes) < 5 {
+			codes = append(codes, is.Code)
 		}
-		parts = append(parts, strings.TrimSpace(is.Severity+" "+is.Code+": "+t))
 	}
-	s := strings.Join(parts, "; ")
-	if len(s) > 500 {
-		s = s[:500] + "…"
-	}
-	return s
+	return strings.Join(codes, ", ")
 }
 
 // rest is the handful of FHIR REST interactions writeback uses.

@@ -230,12 +230,13 @@ func TestSignature(t *testing.T) {
 	}
 }
 
-func TestOutcomeText(t *testing.T) {
-	oo := []byte(`{"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"invalid","diagnostics":"Flag.subject: required"}]}`)
-	if got := outcomeText(oo); got != "error invalid: Flag.subject: required" {
-		t.Errorf("got %q", got)
+func TestHTTPErrorKeepsDiagnosticsOutOfMessage(t *testing.T) {
+	oo := []byte(`{"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"invalid","diagnostics":"Patient MRN0001 unknown"}]}`)
+	msg := (&HTTPError{Op: "create", Status: 422, Outcome: oo}).Error()
+	if msg != "fhir create: HTTP 422 Unprocessable Entity (invalid)" {
+		t.Errorf("message %q", msg)
 	}
-	if got := outcomeText([]byte("<html>")); got != "" {
+	if got := (&HTTPError{Op: "read", Status: 502, Outcome: []byte("<html>")}).Error(); got != "fhir read: HTTP 502 Bad Gateway" {
 		t.Errorf("non-outcome: %q", got)
 	}
 }
