@@ -419,3 +419,77 @@ func TestNewRefusesBadConfig(t *testing.T) {
 		})
 	}
 }
+
+// swapped is a "new model version": the same real model under another
+// digest, answering differently for one report.
+type swapped struct {
+	*workertest.Baseline
+	flip string
+}
+
+func (s swapped) Info() worker.ModelInfo {
+	i := s.Baseline.Info()
+	i.Version, i.Digest = "test-2", "new-"+i.Digest
+	return i
+}
+
+func (s swapped) Predict(ctx context.Context, texts []string) ([]worker.Prediction, error) {
+	ps, err := s.Baseline.Predict(ctx, texts)
+	for i, t := range texts {
+		if err == nil && t == s.flip {
+			ps[i] = worker.Prediction{Label: 0, LabelName: "none", Probabilities: map[string]float64{"none": 1}}
+		}
+	}
+	return ps, err
+}
+
+func TestReplayReclassifiesWithNewModel(t *testing.T) {
+	srv := natstest.Start(t, "")
+	bus := openBus(t, srv.URL())
+	c := mixedCorpus(t, 12, 4)
+	store(t, bus, c.reports)
+	tasks := workertest.Tasks(t)
+	w, err := worker.New(worker.Config{Bus: bus, Tasks: tasks, BatchSize: 5, MaxWait: 100 * time.Millisecond, Logger: testLog(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := run(t, w)
+	waitSettled(t, bus, 30*time.Second)
+	stop()
+	before := len(results(t, bus))
+
+	// Same model: everything is a duplicate.
+	st, err := w.Replay(context.Background(), worker.ReplayConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Reports != len(c.reports) || st.Results != 0 || st.Duplicates != before || st.Failed != 0 {
+		t.Errorf("same-model replay: %+v (want %d reports, %d duplicates)", st, len(c.reports), before)
+	}
+	// A new pancreas model, replayed for the pancreas task only.
+	nm := swapped{Baseline: workertest.Model(t, "pancreas"), flip: c.reports[0].ClassifierInput()}
+	w2, err := worker.New(worker.Config{Bus: bus, BatchSize: 5, Logger: testLog(t),
+		Tasks: []worker.Task{{Name: "pancreas", Model: nm, FlagLabels: []string{"pretreatment"}, Select: tasks[0].Select}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err = w2.Replay(context.Background(), worker.ReplayConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Results != len(c.reports) || st.Duplicates != 0 {
+		t.Errorf("new-model replay: %+v", st)
+	}
+	got := results(t, bus)
+	if len(got) != before+len(c.reports) {
+		t.Errorf("%d results after replay, want %d", len(got), before+len(c.reports))
+	}
+	if r := got[c.reports[0].MessageID+":pancreas:"+nm.Info().Digest]; r == nil || r.LabelName != "none" {
+		t.Errorf("new model's answer not published: %+v", r)
+	}
+	// A time window after every report: nothing.
+	st, err = w2.Replay(context.Background(), worker.ReplayConfig{Since: time.Now().Add(time.Hour)})
+	if err != nil || st.Reports != 0 {
+		t.Errorf("replay of an empty window: %+v, %v", st, err)
+	}
+}
