@@ -94,6 +94,7 @@ func TestLoad(t *testing.T) {
 	fmt.Fprintf(&b, "\nstore / echo = %.1f%% (bus alone / echo = %.1f%%); stream holds %d reports; %d connections, %d rounds of %s per server, interleaved; "+
 		"GOMAXPROCS %d; load average %s at start, %s at end\n", 100*ratio, 100*bus.rate()/echo.rate(), n, *loadConns, *loadRounds, *loadDur,
 		runtime.GOMAXPROCS(0), startLoad, loadavg())
+	b.WriteString("\n")
 	for _, c := range []struct {
 		what string
 		ok   bool
