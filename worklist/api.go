@@ -136,9 +136,7 @@ type ListResponse struct {
 // (dates, to inclusive, or RFC 3339 times) and limit.
 func parseFilter(q map[string][]string, user string, loc *time.Location) (Filter, error) {
 	f := Filter{Limit: defaultLimit}
-	for _, t := range splitList(q["task"]) {
-		f.Tasks = append(f.Tasks, t)
-	}
+	f.Tasks = append(f.Tasks, splitList(q["task"])...)
 	for _, st := range splitList(q["status"]) {
 		if !Status(st).valid() {
 			return f, fmt.Errorf("unknown status %q (use new, confirmed, rejected, closed)", st)

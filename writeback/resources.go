@@ -497,8 +497,6 @@ func (p *patch) setPeriodEnd(t time.Time) error {
 	return p.set("period", per)
 }
 
-func (p *patch) clear(key string) { delete(p.m, key) }
-
 func (p *patch) bytes() ([]byte, error) { return json.Marshal(p.m) }
 
 // rebuild replaces the content of a stored resource by a freshly built one,
