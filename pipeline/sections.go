@@ -118,7 +118,9 @@ func SectionForHeading(h string) Section {
 	switch {
 	case strings.HasPrefix(h, "clinical"), strings.HasPrefix(h, "indication"), h == "history", strings.HasPrefix(h, "reason for"):
 		return SectionIndication
-	case strings.HasPrefix(h, "finding"):
+	// An interventional report's procedure section is what it found and
+	// did: the procedure category lives there, so it reads as findings.
+	case strings.HasPrefix(h, "finding"), h == "procedure":
 		return SectionFindings
 	case strings.HasPrefix(h, "impression"), strings.HasPrefix(h, "conclusion"), h == "summary", h == "opinion":
 		return SectionImpression
