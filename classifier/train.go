@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/radflag/radflag/classifier/dataset"
 	"github.com/radflag/radflag/classifier/metrics"
+	"github.com/radflag/radflag/classifier/onnx"
 	"github.com/radflag/radflag/classifier/tokenizer"
 	"github.com/radflag/radflag/classifier/transformer"
 )
@@ -35,7 +37,10 @@ type TrainConfig struct {
 	Patience     int
 	EvalEvery    int
 	Name         string // model name in radflag.json; default "radflag-<task>"
-	Progress     func(transformer.Progress)
+	// InitDir continues training from a model directory radflag wrote
+	// (same task): its tokenizer, architecture and weights are reused.
+	InitDir  string
+	Progress func(transformer.Progress)
 	// Log receives a few lines about the run's phases (no report text).
 	Log func(format string, args ...any)
 }
@@ -111,15 +116,51 @@ func Train(ctx context.Context, cfg TrainConfig) (*TrainResult, error) {
 	}
 	logf("task %s: %d training, %d validation reports", task.Name, len(trainData), len(valData))
 
-	texts := make([]string, len(trainData))
-	for i, ex := range trainData {
-		texts[i] = ex.Text
+	var tj []byte
+	var initW transformer.Weights
+	var initCfg *transformer.Config
+	if cfg.InitDir != "" {
+		man, err := readManifest(cfg.InitDir)
+		if err != nil {
+			return nil, fmt.Errorf("init model: %w", err)
+		}
+		if man.Task != task.Name {
+			return nil, fmt.Errorf("init model is for task %q, not %q", man.Task, task.Name)
+		}
+		if tj, err = os.ReadFile(filepath.Join(cfg.InitDir, "tokenizer.json")); err != nil {
+			return nil, fmt.Errorf("init model: %w", err)
+		}
+		mb, err := os.ReadFile(filepath.Join(cfg.InitDir, "model.onnx"))
+		if err != nil {
+			return nil, fmt.Errorf("init model: %w", err)
+		}
+		inits, err := onnx.ReadInitializers(mb)
+		if err != nil {
+			return nil, fmt.Errorf("init model: %w", err)
+		}
+		initW = transformer.Weights{}
+		for n, t := range inits {
+			dims := make([]int, len(t.Dims))
+			for i, d := range t.Dims {
+				dims[i] = int(d)
+			}
+			initW[n] = &transformer.Param{Dims: dims, Data: t.Float}
+		}
+		c := man.Architecture.Config
+		initCfg = &c
+		cfg.MaxTokens = man.Architecture.MaxTokens
+		logf("continuing from %s (%d parameters)", cfg.InitDir, initW.NumParams())
+	} else {
+		texts := make([]string, len(trainData))
+		for i, ex := range trainData {
+			texts[i] = ex.Text
+		}
+		vocab, err := tokenizer.Train(texts, tokenizer.TrainConfig{VocabSize: cfg.VocabSize})
+		if err != nil {
+			return nil, err
+		}
+		tj = tokenizer.Build(vocab)
 	}
-	vocab, err := tokenizer.Train(texts, tokenizer.TrainConfig{VocabSize: cfg.VocabSize})
-	if err != nil {
-		return nil, err
-	}
-	tj := tokenizer.Build(vocab)
 	tk, err := tokenizer.New(tj)
 	if err != nil {
 		return nil, err
@@ -132,13 +173,17 @@ func Train(ctx context.Context, cfg TrainConfig) (*TrainResult, error) {
 		return out
 	}
 	trainEx, valEx := encode(trainData), encode(valData)
-	logf("vocabulary %d tokens; tokenised in %v", len(vocab), time.Since(start).Round(time.Millisecond))
+	logf("vocabulary %d tokens; tokenised in %v", tk.VocabSize(), time.Since(start).Round(time.Millisecond))
 
-	mc := transformer.Config{VocabSize: len(vocab), Hidden: cfg.Hidden, Layers: cfg.Layers, Heads: cfg.Heads, FFN: cfg.FFN,
+	mc := transformer.Config{VocabSize: tk.VocabSize(), Hidden: cfg.Hidden, Layers: cfg.Layers, Heads: cfg.Heads, FFN: cfg.FFN,
 		MaxPositions: cfg.MaxTokens, TypeVocab: 2, NumLabels: len(task.Labels), Dropout: 0.1}
+	if initCfg != nil {
+		mc = *initCfg
+	}
 	res, err := transformer.Train(ctx, transformer.TrainConfig{
 		Model: mc, Seed: cfg.Seed, BatchSize: cfg.BatchSize, Epochs: cfg.Epochs, LearningRate: cfg.LearningRate,
 		MaxDuration: cfg.MaxDuration, Patience: cfg.Patience, EvalEvery: cfg.EvalEvery, Progress: cfg.Progress,
+		Init: initW,
 	}, trainEx, valEx)
 	if err != nil {
 		return nil, err
@@ -159,7 +204,7 @@ func Train(ctx context.Context, cfg TrainConfig) (*TrainResult, error) {
 		TrainingData:   DataDigest{File: filepath.Base(cfg.DataPath), SHA256: trainDigest, N: len(trainData), Counts: counts(task, trainData)},
 		ValidationData: DataDigest{File: filepath.Base(firstNonEmpty(cfg.ValPath, cfg.DataPath)), SHA256: valDigest, N: len(valData), Counts: counts(task, valData)},
 		Training: TrainingRun{Seed: cfg.Seed, Epochs: res.Epochs, Steps: res.Steps, BatchSize: cfg.BatchSize,
-			LearningRate: cfg.LearningRate, FirstLoss: res.FirstLoss, LastLoss: res.LastLoss, Stopped: res.Stopped, VocabSize: len(vocab)},
+			LearningRate: cfg.LearningRate, FirstLoss: res.FirstLoss, LastLoss: res.LastLoss, Stopped: res.Stopped, VocabSize: tk.VocabSize()},
 		Created:         time.Now().UTC().Truncate(time.Second),
 		TrainingSeconds: trainSeconds,
 	}

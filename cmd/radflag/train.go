@@ -38,6 +38,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	patience := fs.Int("patience", 2, "epochs without validation improvement before stopping")
 	evalEvery := fs.Int("eval-every", 0, "also validate every N steps (0: once an epoch)")
 	name := fs.String("name", "", "model name recorded in radflag.json")
+	initDir := fs.String("init", "", "continue training from this model directory (its tokenizer and architecture are kept)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -56,7 +57,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		Task: task, DataPath: *data, ValPath: *val, ValFraction: *valFrac, OutDir: *out, Seed: *seed,
 		Epochs: *epochs, MaxDuration: time.Duration(*maxMinutes * float64(time.Minute)), BatchSize: *batch,
 		LearningRate: *lr, MaxTokens: *maxTokens, VocabSize: *vocab, Hidden: *hidden, Layers: *layers,
-		Heads: *heads, FFN: *ffn, Patience: *patience, EvalEvery: *evalEvery, Name: *name,
+		Heads: *heads, FFN: *ffn, Patience: *patience, EvalEvery: *evalEvery, Name: *name, InitDir: *initDir,
 		Progress: bar.update,
 		Log: func(format string, a ...any) {
 			bar.clear()

@@ -1,0 +1,54 @@
+package classifier
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/radflag/radflag/classifier/dataset"
+)
+
+// TestTrainWritesLoadableModel trains a tiny model end to end (JSONL →
+// tokenizer → gomlx → ONNX → hugot), then continues from it with --init.
+func TestTrainWritesLoadableModel(t *testing.T) {
+	dir := t.TempDir()
+	var exs []dataset.Example
+	for i := 0; i < 60; i++ {
+		text := []string{"No pancreatic mass. Normal pancreas.", "Status post Whipple for pancreatic cancer.", "Pancreatic head mass suspicious for cancer."}[i%3]
+		exs = append(exs, dataset.Example{ID: fmt.Sprint("r", i), Text: fmt.Sprintf("Case %d. %s", i, text), Label: i % 3})
+	}
+	data := filepath.Join(dir, "train.jsonl")
+	f, err := os.Create(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := dataset.Write(f, exs); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	task := pancreasTask(t)
+	cfg := TrainConfig{Task: task, DataPath: data, OutDir: filepath.Join(dir, "m1"), Seed: 5, Epochs: 2, BatchSize: 8,
+		MaxTokens: 32, VocabSize: 200, Hidden: 16, Layers: 1, Heads: 2, FFN: 32, ValFraction: 0.2}
+	res, err := Train(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Manifest.Validation.N != 12 || res.Manifest.TrainingData.N != 48 || len(res.Manifest.TrainingData.SHA256) != 64 {
+		t.Fatalf("manifest %+v", res.Manifest)
+	}
+	cfg.InitDir, cfg.OutDir, cfg.Epochs = cfg.OutDir, filepath.Join(dir, "m2"), 1
+	if _, err := Train(context.Background(), cfg); err != nil {
+		t.Fatal(err)
+	}
+	task.ModelDir = cfg.OutDir
+	m, err := Load(context.Background(), Config{Task: task})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	if m.Info().MaxTokens != 32 {
+		t.Fatalf("max tokens %d", m.Info().MaxTokens)
+	}
+}
