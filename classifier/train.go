@@ -34,9 +34,11 @@ type TrainConfig struct {
 	Layers       int // default 2
 	Heads        int // default 4
 	FFN          int // default 4*Hidden
-	Patience     int
-	EvalEvery    int
-	Name         string // model name in radflag.json; default "radflag-<task>"
+	// Pooling is "mean" (default) or "cls"; see transformer.Config.
+	Pooling   string
+	Patience  int
+	EvalEvery int
+	Name      string // model name in radflag.json; default "radflag-<task>"
 	// InitDir continues training from a model directory radflag wrote
 	// (same task): its tokenizer, architecture and weights are reused.
 	InitDir  string
@@ -176,7 +178,7 @@ func Train(ctx context.Context, cfg TrainConfig) (*TrainResult, error) {
 	logf("vocabulary %d tokens; tokenised in %v", tk.VocabSize(), time.Since(start).Round(time.Millisecond))
 
 	mc := transformer.Config{VocabSize: tk.VocabSize(), Hidden: cfg.Hidden, Layers: cfg.Layers, Heads: cfg.Heads, FFN: cfg.FFN,
-		MaxPositions: cfg.MaxTokens, TypeVocab: 2, NumLabels: len(task.Labels), Dropout: 0.1}
+		MaxPositions: cfg.MaxTokens, TypeVocab: 2, NumLabels: len(task.Labels), Dropout: 0.1, Pooling: cfg.Pooling}
 	if initCfg != nil {
 		mc = *initCfg
 	}

@@ -92,7 +92,17 @@ func ONNX(c Config, w Weights) ([]byte, error) {
 		f = denseOp(g, f, p+"output.dense")
 		x = layerNormOp(g, g.Op("Add", []string{f, x}), p+"output.LayerNorm")
 	}
-	cls := g.Op("Gather", []string{x, g.Const(onnx.Int64Tensor("const_cls_index", nil, []int64{0}))}, onnx.AttrInt("axis", 1))
+	var cls string
+	if c.Pooling == "mean" {
+		// sum(x · mask) / max(sum(mask), 1) over the sequence axis.
+		m3 := g.Op("Unsqueeze", []string{fmask, g.ConstInts("const_axes_2", 2)})
+		sum := g.Op("ReduceSum", []string{g.Op("Mul", []string{x, m3}), g.ConstInts("const_axes_1", 1)}, onnx.AttrInt("keepdims", 0))
+		cnt := g.Op("ReduceSum", []string{fmask, g.ConstInts("const_axes_1b", 1)}, onnx.AttrInt("keepdims", 1))
+		cnt = g.Op("Max", []string{cnt, g.ConstFloat("const_one_count", 1)})
+		cls = g.Op("Div", []string{sum, cnt})
+	} else {
+		cls = g.Op("Gather", []string{x, g.Const(onnx.Int64Tensor("const_cls_index", nil, []int64{0}))}, onnx.AttrInt("axis", 1))
+	}
 	pooled := g.Op("Tanh", []string{denseOp(g, cls, "bert.pooler.dense")})
 	mm := g.Op("MatMul", []string{pooled, "classifier.weight"})
 	// The final Add is named logits: no Identity (gomlx has no gradient for it).

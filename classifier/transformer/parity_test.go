@@ -52,7 +52,14 @@ func tinyModel(t testing.TB, numLabels int) (Config, Weights, []byte) {
 // give the same class probabilities in the gomlx model and in the ONNX file
 // loaded by hugot's Go backend.
 func TestONNXMatchesGomlx(t *testing.T) {
+	for _, pooling := range []string{"cls", "mean"} {
+		t.Run(pooling, func(t *testing.T) { testParity(t, pooling) })
+	}
+}
+
+func testParity(t *testing.T, pooling string) {
 	c, w, tj := tinyModel(t, 3)
+	c.Pooling = pooling
 	dir := t.TempDir()
 	labels := []string{"none", "post_treatment", "pretreatment"}
 	if err := WriteDir(dir, c, w, tj, labels); err != nil {
