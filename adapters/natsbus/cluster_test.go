@@ -46,7 +46,24 @@ func TestClusterR3SurvivesNodeLoss(t *testing.T) {
 	c.Start(0)
 	c.WaitReady(30 * time.Second)
 	publish(200, 250)
-	if n := count(t, b, natsbus.StreamReports); n != 250 || acked != 250 {
+	// Right after a restart a stream's info can time out while its group
+	// catches up; ask again until it answers.
+	var n uint64
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+		m, err := b.StreamMessages(ctx)
+		cancel()
+		if err == nil {
+			n = m[natsbus.StreamReports]
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("stream info: %v", err)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if n != 250 || acked != 250 {
 		t.Fatalf("stream holds %d, acked %d; want 250", n, acked)
 	}
 }
