@@ -35,10 +35,12 @@ type TrainConfig struct {
 	Heads        int // default 4
 	FFN          int // default 4*Hidden
 	// Pooling is "mean" (default) or "cls"; see transformer.Config.
-	Pooling   string
-	Patience  int
-	EvalEvery int
-	Name      string // model name in radflag.json; default "radflag-<task>"
+	Pooling string
+	// TokenDropout: see transformer.TrainConfig.
+	TokenDropout float64
+	Patience     int
+	EvalEvery    int
+	Name         string // model name in radflag.json; default "radflag-<task>"
 	// InitDir continues training from a model directory radflag wrote
 	// (same task): its tokenizer, architecture and weights are reused.
 	InitDir  string
@@ -183,7 +185,7 @@ func Train(ctx context.Context, cfg TrainConfig) (*TrainResult, error) {
 		mc = *initCfg
 	}
 	res, err := transformer.Train(ctx, transformer.TrainConfig{
-		Model: mc, Seed: cfg.Seed, BatchSize: cfg.BatchSize, Epochs: cfg.Epochs, LearningRate: cfg.LearningRate,
+		Model: mc, Seed: cfg.Seed, BatchSize: cfg.BatchSize, Epochs: cfg.Epochs, LearningRate: cfg.LearningRate, TokenDropout: cfg.TokenDropout,
 		MaxDuration: cfg.MaxDuration, Patience: cfg.Patience, EvalEvery: cfg.EvalEvery, Progress: cfg.Progress,
 		Init: initW,
 	}, trainEx, valEx)

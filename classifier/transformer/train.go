@@ -41,6 +41,33 @@ type TrainConfig struct {
 	Progress     func(Progress)
 	// Init, when set, starts from these weights instead of a fresh draw.
 	Init Weights
+	// TokenDropout replaces each ordinary token of a training batch by
+	// [UNK] with this probability (0: off). A model trained only on
+	// synthetic reports meets words it never saw in real ones; learning to
+	// decide with some tokens unreadable makes it lean on several cues
+	// rather than one template word.
+	TokenDropout float64
+}
+
+// firstOrdinaryID is the first id that is not a special token ([PAD],
+// [UNK], [CLS], [SEP], [MASK] come first in every vocabulary radflag writes).
+// unkID is tokenizer.UnkID (a test keeps them equal; transformer does not
+// import the tokenizer).
+const (
+	firstOrdinaryID = 5
+	unkID           = 1
+)
+
+// dropTokens applies TokenDropout to a padded batch in place.
+func dropTokens(ids, mask []int32, p float64, rng *rand.Rand) {
+	if p <= 0 {
+		return
+	}
+	for i := range ids {
+		if mask[i] == 1 && ids[i] >= firstOrdinaryID && rng.Float64() < p {
+			ids[i] = unkID
+		}
+	}
 }
 
 // Progress is reported after every step.
@@ -181,6 +208,7 @@ epochs:
 				return nil, fmt.Errorf("train: %w", err)
 			}
 			ids, mask, s := PadBatch(batch.ids, batch.padTo)
+			dropTokens(ids, mask, cfg.TokenDropout, rng)
 			labels := make([]int32, len(batch.labels))
 			for i, l := range batch.labels {
 				labels[i] = int32(l)

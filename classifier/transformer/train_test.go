@@ -3,6 +3,7 @@ package transformer
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/radflag/radflag/classifier/tokenizer"
@@ -52,5 +53,25 @@ func TestTrainReducesLoss(t *testing.T) {
 	}
 	if err := CheckWeights(c, res.Weights); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestDropTokensKeepsSpecialsAndPadding(t *testing.T) {
+	if unkID != tokenizer.UnkID || firstOrdinaryID != tokenizer.MaskID+1 {
+		t.Fatal("special token ids out of step with the tokenizer")
+	}
+	ids, mask, _ := PadBatch([][]int{{tokenizer.CLSID, 10, 11, 12, 13, tokenizer.SEPID}, {tokenizer.CLSID, 20, tokenizer.SEPID}}, 8)
+	orig := append([]int32(nil), ids...)
+	dropTokens(ids, mask, 1, rand.New(rand.NewPCG(1, 2)))
+	for i := range ids {
+		ordinary := mask[i] == 1 && orig[i] >= firstOrdinaryID
+		if ordinary && ids[i] != unkID || !ordinary && ids[i] != orig[i] {
+			t.Fatalf("position %d: %d became %d", i, orig[i], ids[i])
+		}
+	}
+	again := append([]int32(nil), orig...)
+	dropTokens(again, mask, 0, nil)
+	if fmt.Sprint(again) != fmt.Sprint(orig) {
+		t.Error("p=0 changed the batch")
 	}
 }

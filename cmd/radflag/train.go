@@ -35,6 +35,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	layers := fs.Int("layers", 2, "encoder layers")
 	heads := fs.Int("heads", 4, "attention heads")
 	ffn := fs.Int("ffn", 0, "feed-forward size (default 4 x hidden)")
+	tokenDrop := fs.Float64("token-dropout", 0.15, "share of training tokens hidden as [UNK] each step (robustness to unseen words)")
 	pooling := fs.String("pooling", "mean", "sequence pooling before the classifier: mean (trains fast from scratch) or cls (BERT's)")
 	patience := fs.Int("patience", 2, "epochs without validation improvement before stopping")
 	evalEvery := fs.Int("eval-every", 0, "also validate every N steps (0: once an epoch)")
@@ -42,6 +43,9 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	initDir := fs.String("init", "", "continue training from this model directory (its tokenizer and architecture are kept)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *tokenDrop < 0 || *tokenDrop >= 1 {
+		return fmt.Errorf("%w: --token-dropout must be in [0, 1)", errUsage)
 	}
 	if *pooling != "mean" && *pooling != "cls" {
 		return fmt.Errorf("%w: --pooling must be mean or cls", errUsage)
@@ -61,7 +65,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		Task: task, DataPath: *data, ValPath: *val, ValFraction: *valFrac, OutDir: *out, Seed: *seed,
 		Epochs: *epochs, MaxDuration: time.Duration(*maxMinutes * float64(time.Minute)), BatchSize: *batch,
 		LearningRate: *lr, MaxTokens: *maxTokens, VocabSize: *vocab, Hidden: *hidden, Layers: *layers,
-		Heads: *heads, FFN: *ffn, Pooling: *pooling, Patience: *patience, EvalEvery: *evalEvery, Name: *name, InitDir: *initDir,
+		Heads: *heads, FFN: *ffn, Pooling: *pooling, TokenDropout: *tokenDrop, Patience: *patience, EvalEvery: *evalEvery, Name: *name, InitDir: *initDir,
 		Progress: bar.update,
 		Log: func(format string, a ...any) {
 			bar.clear()
