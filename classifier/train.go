@@ -193,6 +193,8 @@ func Train(ctx context.Context, cfg TrainConfig) (*TrainResult, error) {
 		return nil, err
 	}
 	trainSeconds := time.Since(start).Seconds()
+	// An interrupted run still writes its best weights: finish even if ctx is done.
+	ctx = context.WithoutCancel(ctx)
 	logf("trained: %d steps, %d epochs, stopped: %s; validation accuracy %.4f (gomlx)", res.Steps, res.Epochs, res.Stopped, res.ValAccuracy)
 
 	names := make([]string, len(task.Labels))

@@ -204,8 +204,10 @@ epochs:
 		res.Epochs = epoch
 		improvedThisEpoch := false
 		for _, batch := range makeBatches(oversample(trainSet, c.NumLabels, rng), cfg.BatchSize, cfg.Bucket, c.MaxPositions, rng) {
-			if err := ctx.Err(); err != nil {
-				return nil, fmt.Errorf("train: %w", err)
+			if ctx.Err() != nil {
+				// Interrupted: keep the best weights so far rather than lose the run.
+				stopped = "interrupted"
+				break epochs
 			}
 			ids, mask, s := PadBatch(batch.ids, batch.padTo)
 			dropTokens(ids, mask, cfg.TokenDropout, rng)
@@ -275,7 +277,10 @@ epochs:
 	if stopped == "" {
 		stopped = "epochs done"
 	}
-	if stopped == "time limit" {
+	if stopped == "interrupted" && res.Weights == nil {
+		return nil, fmt.Errorf("train: %w", ctx.Err())
+	}
+	if stopped == "time limit" || (stopped == "interrupted" && step > 0) {
 		if _, err := evaluate(); err != nil {
 			return nil, err
 		}
