@@ -117,6 +117,7 @@ func parseTarget(t testing.TB) *loadTarget {
 // busTarget stores one prebuilt report (a fresh message id each time) on
 // an embedded JetStream and answers a fixed AA: the bus's share of the
 // cost, without parsing.
+//
 //lint:ignore U1000 used by TestLoad, built with -tags bench
 func busTarget(t testing.TB, dir string) *loadTarget {
 	t.Helper()
