@@ -16,7 +16,7 @@ for spec in pancreas:101 ir_procedure:201; do
   "$rf" synth --task "$task" --n 1000 --seed $((seed + 1)) --out "$work/${task}_val.jsonl"
   start=$(date +%s)
   "$rf" train --task "$task" --data "$work/${task}_train.jsonl" --val "$work/${task}_val.jsonl" \
-    --out "$work/model_$task" --seed 1 --epochs 3 --max-minutes 18 --max-tokens 128 --ffn 256 \
+    --out "$work/model_$task" --seed 1 --epochs 3 --max-minutes 18 --max-tokens 128 --token-dropout 0.15 --ffn 256 \
     --lr 2e-3 --pooling mean --eval-every 50 --patience 2
   echo "$task: trained in $(( $(date +%s) - start )) s"
   "$rf" eval --task "$task" --model "$work/model_$task" --data "testdata/eval/$task.jsonl"
