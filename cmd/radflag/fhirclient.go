@@ -12,9 +12,10 @@ import (
 
 // newFHIRClient builds the client every role uses to reach the configured
 // FHIR server: a bearer token (inline or from a file) or SMART backend
-// services. defaultScope is the SMART scope when none is configured.
-func newFHIRClient(c config.FHIR, defaultScope string) (*fhir.Client, error) {
-	cc := fhir.ClientConfig{BaseURL: c.URL, BearerToken: c.BearerToken, Timeout: c.Timeout.D()}
+// services. defaultScope is the SMART scope when none is configured;
+// maxRetries bounds the client's own retries (0: the client's default).
+func newFHIRClient(c config.FHIR, defaultScope string, maxRetries int) (*fhir.Client, error) {
+	cc := fhir.ClientConfig{BaseURL: c.URL, BearerToken: c.BearerToken, Timeout: c.Timeout.D(), MaxRetries: maxRetries}
 	if c.BearerTokenFile != "" {
 		b, err := readSmallFile(c.BearerTokenFile, 64<<10)
 		if err != nil {

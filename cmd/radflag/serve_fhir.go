@@ -34,7 +34,7 @@ func startFHIR(ctx context.Context, env *serveEnv) ([]component, error) {
 	var client *fhir.Client
 	if c.URL != "" {
 		var err error
-		if client, err = newFHIRClient(c, "system/DiagnosticReport.read system/Observation.read system/Binary.read"); err != nil {
+		if client, err = newFHIRClient(c, "system/DiagnosticReport.read system/Observation.read system/Binary.read", 0); err != nil {
 			return nil, err
 		}
 	}

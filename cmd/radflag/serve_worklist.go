@@ -39,7 +39,7 @@ func startWorklist(ctx context.Context, env *serveEnv) ([]component, error) {
 	}
 	var lists worklist.ListWriter
 	if env.cfg.FHIR.URL != "" {
-		fc, err := newFHIRClient(env.cfg.FHIR, "system/List.write")
+		fc, err := newFHIRClient(env.cfg.FHIR, "system/List.write", 0)
 		if err != nil {
 			return nil, err
 		}

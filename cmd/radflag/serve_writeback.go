@@ -4,9 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"strings"
 
-	"github.com/radflag/radflag/adapters/fhir"
 	"github.com/radflag/radflag/config"
 	"github.com/radflag/radflag/writeback"
 )
@@ -22,7 +20,9 @@ func startWriteback(_ context.Context, env *serveEnv) ([]component, error) {
 		env.log.Warn("writeback: no fhir.url; results are kept on the bus until a writeback runs")
 		return nil, nil
 	}
-	fc, err := writebackFHIRClient(c)
+	// Writeback retries through the bus (NAK with back-off); the client
+	// retries only once on its own first.
+	fc, err := newFHIRClient(c, "system/Flag.cruds system/Observation.cruds system/Patient.rs", 1)
 	if err != nil {
 		return nil, err
 	}
@@ -49,32 +49,4 @@ func startWriteback(_ context.Context, env *serveEnv) ([]component, error) {
 		return nil, err
 	}
 	return []component{{name: "writeback", run: w.Run}}, nil
-}
-
-// writebackFHIRClient builds the client that writes Flags and Observations,
-// with the bearer token or SMART backend-services credentials of fhir.*.
-func writebackFHIRClient(c config.FHIR) (*fhir.Client, error) {
-	// Writeback retries through the bus (NAK with back-off); the client
-	// retries a little on its own first.
-	cc := fhir.ClientConfig{BaseURL: c.URL, BearerToken: c.BearerToken, Timeout: c.Timeout.D(), MaxRetries: 1}
-	if c.BearerTokenFile != "" {
-		b, err := readSmallFile(c.BearerTokenFile, 64<<10)
-		if err != nil {
-			return nil, fmt.Errorf("fhir.bearer_token_file: %w", err)
-		}
-		cc.BearerToken = strings.TrimSpace(string(b))
-	}
-	if c.SMARTClientID != "" {
-		scope := c.SMARTScope
-		if scope == "" {
-			scope = "system/Flag.cruds system/Observation.cruds system/Patient.rs"
-		}
-		cc.BearerToken = ""
-		cc.SMART = &fhir.SMARTConfig{ClientID: c.SMARTClientID, TokenURL: c.SMARTTokenURL, KeyFile: c.SMARTKeyFile, Scope: scope}
-	}
-	fc, err := fhir.NewClient(cc)
-	if err != nil {
-		return nil, fmt.Errorf("writeback fhir client: %w", err)
-	}
-	return fc, nil
 }
