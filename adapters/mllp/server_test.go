@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/radflag/radflag/adapters/mllp/mllptest"
+	"github.com/radflag/radflag/internal/testcerts"
 )
 
 // echo answers every message with "ACK:" and the message.
@@ -249,10 +249,10 @@ func TestServerMaxConns(t *testing.T) {
 }
 
 func TestServerTLSClientCertificates(t *testing.T) {
-	certs := mllptest.NewCerts(t, t.TempDir())
+	certs := testcerts.New(t)
 	r := start(t, Config{CertFile: certs.ServerCert, KeyFile: certs.ServerKey, ClientCAFile: certs.CAFile, ReadTimeout: 2 * time.Second}, echo)
 
-	c, err := Dial(context.Background(), ClientConfig{Addr: r.addr, TLS: certs.ClientTLS(t, true)})
+	c, err := Dial(context.Background(), ClientConfig{Addr: r.addr, TLS: certs.ClientTLS(true)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -261,13 +261,9 @@ func TestServerTLSClientCertificates(t *testing.T) {
 		t.Errorf("reply over TLS = %q", got)
 	}
 
-	noCert := certs.ClientTLS(t, false)
-	other := certs.ClientTLS(t, false)
-	cert, err := tls.LoadX509KeyPair(certs.OtherClientCert, certs.OtherClientKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	other.Certificates = []tls.Certificate{cert}
+	noCert := certs.ClientTLS(false)
+	other := certs.ClientTLS(false)
+	other.Certificates = []tls.Certificate{certs.OtherCAClient}
 	for name, tc := range map[string]*tls.Config{"no client certificate": noCert, "certificate from another CA": other} {
 		t.Run(name, func(t *testing.T) {
 			c, err := Dial(context.Background(), ClientConfig{Addr: r.addr, TLS: tc, AckTimeout: 2 * time.Second})
@@ -289,7 +285,7 @@ func TestServerTLSClientCertificates(t *testing.T) {
 }
 
 func TestServerTLSConfigErrors(t *testing.T) {
-	certs := mllptest.NewCerts(t, t.TempDir())
+	certs := testcerts.New(t)
 	for name, cfg := range map[string]Config{
 		"cert without key": {Addr: "127.0.0.1:0", CertFile: certs.ServerCert},
 		"missing file":     {Addr: "127.0.0.1:0", CertFile: "/nonexistent.pem", KeyFile: "/nonexistent.pem"},

@@ -18,15 +18,15 @@ import (
 
 	"github.com/radflag/radflag/adapters/hl7v2"
 	"github.com/radflag/radflag/adapters/mllp"
-	"github.com/radflag/radflag/adapters/mllp/mllptest"
 	"github.com/radflag/radflag/adapters/natsbus"
+	"github.com/radflag/radflag/internal/testcerts"
 )
 
 const sendHL7Dir = "../../testdata/hl7"
 
 // startRadflagMLLP runs the MLLP listener with Ingest on a real embedded
 // JetStream, with TLS when certs is set.
-func startRadflagMLLP(t *testing.T, certs *mllptest.Certs) string {
+func startRadflagMLLP(t *testing.T, certs *testcerts.Set) string {
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	bus, err := natsbus.Open(context.Background(), natsbus.Config{DataDir: t.TempDir(), Logger: log})
@@ -99,8 +99,8 @@ func TestSendToRadflag(t *testing.T) {
 }
 
 func TestSendTLS(t *testing.T) {
-	certs := mllptest.NewCerts(t, t.TempDir())
-	addr := startRadflagMLLP(t, &certs)
+	certs := testcerts.New(t)
+	addr := startRadflagMLLP(t, certs)
 	file := filepath.Join(sendHL7Dir, "oru_ct.cr.hl7")
 	out, _, err := runSendArgs(t, "--addr", addr, "--ca", certs.CAFile, "--cert", certs.ClientCert, "--key", certs.ClientKey, file)
 	if err != nil || !strings.Contains(out, ": AA\n") {
