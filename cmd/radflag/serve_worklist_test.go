@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/radflag/radflag/writeback/fhirpeer"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -13,8 +14,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -187,43 +186,8 @@ func wlFHIRPeer(t *testing.T, mods string) string {
 		t.Log("FHIR peer not installed under PEER_MODULES: the FHIR List and Flag checks are skipped")
 		return ""
 	}
-	script, err := filepath.Abs("../../../shared/peers/fhir/server.js")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(script); err != nil {
-		t.Logf("FHIR peer script missing (%v): the FHIR checks are skipped", err)
-		return ""
-	}
-	addr := freeAddr(t)
-	port := addr[strings.LastIndex(addr, ":")+1:]
-	cmd := exec.Command("node", script, port)
-	cmd.Env = append(os.Environ(), "PEER_MODULES="+mods)
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start FHIR peer: %v", err)
-	}
-	t.Cleanup(func() { cmd.Process.Signal(syscall.SIGTERM); cmd.Process.Kill(); cmd.Wait() })
-	ready := make(chan struct{})
-	go func() {
-		sc := bufio.NewScanner(out)
-		var once sync.Once
-		for sc.Scan() {
-			if strings.HasPrefix(sc.Text(), "fhir on") {
-				once.Do(func() { close(ready) })
-			}
-		}
-	}()
-	select {
-	case <-ready:
-	case <-time.After(60 * time.Second):
-		t.Fatal("FHIR peer did not start within 60s")
-	}
-	return "http://" + addr
+	// The same Medplum peer the writeback tests run, reached directly.
+	return fhirpeer.Start(t).DirectURL
 }
 
 func wlSearch(t *testing.T, fhirURL, query string) []map[string]any {
