@@ -415,6 +415,10 @@ func (c *conn) serve(ctx context.Context) {
 		wbuf = AppendFrame(wbuf[:0], reply)
 		if _, err := rw.Write(wbuf); err != nil {
 			log.Warn("mllp write reply failed", "err", err)
+			// Close the socket itself: a TLS close would first try to
+			// send close_notify to a peer that is not reading, and wait
+			// another 5 s for it.
+			c.nc.Close()
 			return
 		}
 		ackSeconds.Observe(time.Since(start).Seconds())
