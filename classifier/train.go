@@ -36,11 +36,17 @@ type TrainConfig struct {
 	FFN          int // default 4*Hidden
 	// Pooling is "mean" (default) or "cls"; see transformer.Config.
 	Pooling string
-	// TokenDropout: see transformer.TrainConfig.
+	// TokenDropout and WordMask: see transformer.TrainConfig.
 	TokenDropout float64
-	Patience     int
-	EvalEvery    int
-	Name         string // model name in radflag.json; default "radflag-<task>"
+	WordMask     float64
+	// MaxSteps bounds the optimiser steps (0: epochs and time decide).
+	MaxSteps int
+	// WatchPath is a labelled set scored at every validation and shown in
+	// the progress (never used to choose weights or stop).
+	WatchPath string
+	Patience  int
+	EvalEvery int
+	Name      string // model name in radflag.json; default "radflag-<task>"
 	// InitDir continues training from a model directory radflag wrote
 	// (same task): its tokenizer, architecture and weights are reused.
 	InitDir  string
@@ -177,6 +183,14 @@ func Train(ctx context.Context, cfg TrainConfig) (*TrainResult, error) {
 		return out
 	}
 	trainEx, valEx := encode(trainData), encode(valData)
+	var watchEx []transformer.Example
+	if cfg.WatchPath != "" {
+		watch, err := dataset.ReadFile(cfg.WatchPath, valid)
+		if err != nil {
+			return nil, fmt.Errorf("watch data: %w", err)
+		}
+		watchEx = encode(watch)
+	}
 	logf("vocabulary %d tokens; tokenised in %v", tk.VocabSize(), time.Since(start).Round(time.Millisecond))
 
 	mc := transformer.Config{VocabSize: tk.VocabSize(), Hidden: cfg.Hidden, Layers: cfg.Layers, Heads: cfg.Heads, FFN: cfg.FFN,
@@ -186,6 +200,7 @@ func Train(ctx context.Context, cfg TrainConfig) (*TrainResult, error) {
 	}
 	res, err := transformer.Train(ctx, transformer.TrainConfig{
 		Model: mc, Seed: cfg.Seed, BatchSize: cfg.BatchSize, Epochs: cfg.Epochs, LearningRate: cfg.LearningRate, TokenDropout: cfg.TokenDropout,
+		WordMask: cfg.WordMask, Continuation: tk.Continuation(), MaxSteps: cfg.MaxSteps, Watch: watchEx,
 		MaxDuration: cfg.MaxDuration, Patience: cfg.Patience, EvalEvery: cfg.EvalEvery, Progress: cfg.Progress,
 		Init: initW,
 	}, trainEx, valEx)

@@ -273,6 +273,7 @@ type Tokenizer struct {
 	full *hftokenizer.Tokenizer // with [CLS]/[SEP], as hugot encodes
 	bare *hftokenizer.Tokenizer // without, with spans, for cutting long texts
 	size int
+	cont []bool // cont[id]: the token continues a word ("##" piece)
 }
 
 // New parses tokenizer.json content.
@@ -303,8 +304,16 @@ func New(tokenizerJSON []byte) (*Tokenizer, error) {
 	for _, id := range tj.Model.Vocab {
 		size = max(size, id+1)
 	}
-	return &Tokenizer{full: full, bare: bare, size: size}, nil
+	cont := make([]bool, size)
+	for tok, id := range tj.Model.Vocab {
+		cont[id] = id >= 0 && strings.HasPrefix(tok, "##")
+	}
+	return &Tokenizer{full: full, bare: bare, size: size, cont: cont}, nil
 }
+
+// Continuation reports, per id, whether the token continues a word (a "##"
+// piece). The slice is shared: do not modify it.
+func (t *Tokenizer) Continuation() []bool { return t.cont }
 
 // VocabSize is one more than the largest token id.
 func (t *Tokenizer) VocabSize() int { return t.size }

@@ -35,6 +35,7 @@ type TrainConfig struct {
 	LearningRate float64       // peak; default 1e-3
 	WarmupSteps  int           // default: 5% of the planned steps
 	MaxDuration  time.Duration // stop (keeping the best weights) after this long; 0: no bound
+	MaxSteps     int           // stop (keeping the best weights) after this many steps; 0: no bound
 	Patience     int           // epochs without validation improvement before stopping; default 2
 	EvalEvery    int           // also validate every this many steps; 0: once an epoch
 	Bucket       int           // sequence lengths are padded to a multiple of this; default 32
@@ -47,6 +48,15 @@ type TrainConfig struct {
 	// decide with some tokens unreadable makes it lean on several cues
 	// rather than one template word.
 	TokenDropout float64
+	// WordMask hides whole words (every piece of a word, so no "##" piece
+	// gives it away) as [UNK] with this probability; Continuation[id] says
+	// which ids continue a word. 0: off.
+	WordMask     float64
+	Continuation []bool
+	// Watch, when set, is scored at every validation and reported through
+	// Progress (WatchAccuracy). It never chooses weights or stops training:
+	// it shows how a run does on reports unlike its validation set.
+	Watch []Example
 }
 
 // firstOrdinaryID is the first id that is not a special token ([PAD],
@@ -70,12 +80,35 @@ func dropTokens(ids, mask []int32, p float64, rng *rand.Rand) {
 	}
 }
 
+// maskWords applies WordMask to a padded batch in place: a word is an
+// ordinary token and the continuation pieces after it.
+func maskWords(ids, mask []int32, cont []bool, p float64, rng *rand.Rand) {
+	if p <= 0 || len(cont) == 0 {
+		return
+	}
+	isCont := func(id int32) bool { return int(id) < len(cont) && cont[id] }
+	hide := false
+	for i := range ids {
+		if mask[i] != 1 || ids[i] < firstOrdinaryID {
+			hide = false
+			continue
+		}
+		if !isCont(ids[i]) {
+			hide = rng.Float64() < p
+		}
+		if hide {
+			ids[i] = unkID
+		}
+	}
+}
+
 // Progress is reported after every step.
 type Progress struct {
 	Epoch, Epochs int
 	Step, Steps   int // global step and planned total
 	Loss          float64
 	ValAccuracy   float64 // latest validation accuracy, -1 before the first
+	WatchAccuracy float64 // latest accuracy on TrainConfig.Watch, -1 when none
 	Elapsed       time.Duration
 	Remaining     time.Duration
 }
@@ -157,6 +190,10 @@ func Train(ctx stdctx.Context, cfg TrainConfig, trainSet, val []Example) (*Resul
 		perEpoch = 1
 	}
 	totalSteps := perEpoch * cfg.Epochs
+	if cfg.MaxSteps > 0 {
+		// The learning-rate schedule decays over the steps that will run.
+		totalSteps = min(totalSteps, cfg.MaxSteps)
+	}
 	warmup := cfg.WarmupSteps
 	if warmup <= 0 {
 		warmup = max(1, totalSteps/20)
@@ -181,12 +218,18 @@ func Train(ctx stdctx.Context, cfg TrainConfig, trainSet, val []Example) (*Resul
 	bad := 0
 	step := 0
 
+	watchAcc := -1.0
 	evaluate := func() (improved bool, err error) {
 		acc, loss, pred, err := validate(runner, val, c.NumLabels, cfg.Bucket, 64)
 		if err != nil {
 			return false, err
 		}
 		valAcc = acc
+		if len(cfg.Watch) > 0 {
+			if watchAcc, _, _, err = validate(runner, cfg.Watch, c.NumLabels, cfg.Bucket, 64); err != nil {
+				return false, err
+			}
+		}
 		if acc > res.ValAccuracy || (acc == res.ValAccuracy && loss < res.ValLoss) {
 			best, err := WeightsFromContext(gctx, c)
 			if err != nil {
@@ -210,6 +253,7 @@ epochs:
 				break epochs
 			}
 			ids, mask, s := PadBatch(batch.ids, batch.padTo)
+			maskWords(ids, mask, cfg.Continuation, cfg.WordMask, rng)
 			dropTokens(ids, mask, cfg.TokenDropout, rng)
 			labels := make([]int32, len(batch.labels))
 			for i, l := range batch.labels {
@@ -252,10 +296,14 @@ epochs:
 					remaining = min(remaining, cfg.MaxDuration-elapsed)
 				}
 				cfg.Progress(Progress{Epoch: epoch, Epochs: cfg.Epochs, Step: step, Steps: totalSteps,
-					Loss: mean(recent), ValAccuracy: valAcc, Elapsed: elapsed, Remaining: max(remaining, 0)})
+					Loss: mean(recent), ValAccuracy: valAcc, WatchAccuracy: watchAcc, Elapsed: elapsed, Remaining: max(remaining, 0)})
 			}
 			if cfg.MaxDuration > 0 && elapsed > cfg.MaxDuration {
 				stopped = "time limit"
+				break epochs
+			}
+			if cfg.MaxSteps > 0 && step >= cfg.MaxSteps {
+				stopped = "step limit"
 				break epochs
 			}
 		}
@@ -280,7 +328,7 @@ epochs:
 	if stopped == "interrupted" && res.Weights == nil {
 		return nil, fmt.Errorf("train: %w", ctx.Err())
 	}
-	if stopped == "time limit" || (stopped == "interrupted" && step > 0) {
+	if stopped == "time limit" || stopped == "step limit" || (stopped == "interrupted" && step > 0) {
 		if _, err := evaluate(); err != nil {
 			return nil, err
 		}

@@ -75,3 +75,28 @@ func TestDropTokensKeepsSpecialsAndPadding(t *testing.T) {
 		t.Error("p=0 changed the batch")
 	}
 }
+
+func TestMaskWordsHidesWholeWords(t *testing.T) {
+	// ids 10..13: 11 and 13 continue the word before them.
+	cont := make([]bool, 20)
+	cont[11], cont[13] = true, true
+	seqs := [][]int{{tokenizer.CLSID, 10, 11, 12, 13, 14, tokenizer.SEPID}}
+	for seed := uint64(0); seed < 50; seed++ {
+		ids, mask, _ := PadBatch(seqs, 8)
+		maskWords(ids, mask, cont, 0.5, rand.New(rand.NewPCG(seed, 3)))
+		if ids[0] != tokenizer.CLSID || ids[6] != tokenizer.SEPID || ids[7] != 0 {
+			t.Fatalf("seed %d: specials or padding changed: %v", seed, ids)
+		}
+		// A word is hidden whole or not at all.
+		if (ids[1] == unkID) != (ids[2] == unkID) || (ids[3] == unkID) != (ids[4] == unkID) {
+			t.Fatalf("seed %d: word split by masking: %v", seed, ids)
+		}
+	}
+	ids, mask, _ := PadBatch(seqs, 8)
+	maskWords(ids, mask, cont, 0.999999, rand.New(rand.NewPCG(1, 1)))
+	for i := 1; i <= 5; i++ {
+		if ids[i] != unkID {
+			t.Fatalf("p≈1 left position %d: %v", i, ids)
+		}
+	}
+}

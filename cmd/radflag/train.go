@@ -36,6 +36,9 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	heads := fs.Int("heads", 4, "attention heads")
 	ffn := fs.Int("ffn", 0, "feed-forward size (default 4 x hidden)")
 	tokenDrop := fs.Float64("token-dropout", 0.15, "share of training tokens hidden as [UNK] each step (robustness to unseen words)")
+	wordMask := fs.Float64("word-mask", 0, "share of training words hidden whole as [UNK] each step")
+	maxSteps := fs.Int("max-steps", 0, "stop after this many optimiser steps (0: epochs and --max-minutes decide); the learning-rate schedule decays over them")
+	watch := fs.String("watch", "", "labelled JSONL scored at every validation and shown in the progress; never used to choose weights")
 	pooling := fs.String("pooling", "mean", "sequence pooling before the classifier: mean (trains fast from scratch) or cls (BERT's)")
 	patience := fs.Int("patience", 2, "epochs without validation improvement before stopping")
 	evalEvery := fs.Int("eval-every", 0, "also validate every N steps (0: once an epoch)")
@@ -46,6 +49,9 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if *tokenDrop < 0 || *tokenDrop >= 1 {
 		return fmt.Errorf("%w: --token-dropout must be in [0, 1)", errUsage)
+	}
+	if *wordMask < 0 || *wordMask >= 1 {
+		return fmt.Errorf("%w: --word-mask must be in [0, 1)", errUsage)
 	}
 	if *pooling != "mean" && *pooling != "cls" {
 		return fmt.Errorf("%w: --pooling must be mean or cls", errUsage)
@@ -65,7 +71,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		Task: task, DataPath: *data, ValPath: *val, ValFraction: *valFrac, OutDir: *out, Seed: *seed,
 		Epochs: *epochs, MaxDuration: time.Duration(*maxMinutes * float64(time.Minute)), BatchSize: *batch,
 		LearningRate: *lr, MaxTokens: *maxTokens, VocabSize: *vocab, Hidden: *hidden, Layers: *layers,
-		Heads: *heads, FFN: *ffn, Pooling: *pooling, TokenDropout: *tokenDrop, Patience: *patience, EvalEvery: *evalEvery, Name: *name, InitDir: *initDir,
+		Heads: *heads, FFN: *ffn, Pooling: *pooling, TokenDropout: *tokenDrop, WordMask: *wordMask, MaxSteps: *maxSteps, WatchPath: *watch, Patience: *patience, EvalEvery: *evalEvery, Name: *name, InitDir: *initDir,
 		Progress: bar.update,
 		Log: func(format string, a ...any) {
 			bar.clear()
@@ -102,6 +108,9 @@ func (b *progressBar) update(p transformer.Progress) {
 	acc := "  -  "
 	if p.ValAccuracy >= 0 {
 		acc = fmt.Sprintf("%.3f", p.ValAccuracy)
+	}
+	if p.WatchAccuracy >= 0 {
+		acc += fmt.Sprintf(" watch %.3f", p.WatchAccuracy)
 	}
 	fmt.Fprintf(b.w, "\r[%s%s] epoch %d/%d step %d/%d loss %.4f val acc %s elapsed %s left ~%s ",
 		strings.Repeat("=", done), strings.Repeat(" ", width-done), p.Epoch, p.Epochs, p.Step, p.Steps, p.Loss, acc,
