@@ -14,6 +14,8 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -44,6 +46,8 @@ type Server struct {
 	srv *http.Server
 	ln  net.Listener
 	log *slog.Logger
+	// conns maps each open connection to its connInfo.
+	conns sync.Map
 }
 
 // New binds the listener at once, so that a taken port fails at start.
@@ -62,7 +66,9 @@ func New(cfg Config) (*Server, error) {
 		}))
 	}
 	s.srv = &http.Server{
-		Handler:           s.mux,
+		Handler:           countRequests(s.mux),
+		ConnContext:       s.connContext,
+		ConnState:         s.connState,
 		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
 		ReadTimeout:       cfg.ReadTimeout,
 		WriteTimeout:      cfg.WriteTimeout,
@@ -153,6 +159,59 @@ func TLSConfig(certFile, keyFile, caFile string) (*tls.Config, error) {
 		tc.ClientAuth = tls.RequireAndVerifyClientCert
 	}
 	return tc, nil
+}
+
+// connInfo follows one connection, so that one closed before a complete
+// request (half-open, slowloris, garbage, a failed TLS handshake) is
+// logged with its remote address. net/http answers and closes such
+// connections itself and logs only TLS handshake errors.
+type connInfo struct {
+	opened   time.Time
+	sawBytes atomic.Bool  // a request began (net/http's StateActive)
+	requests atomic.Int64 // requests that reached a handler
+}
+
+type connKey struct{}
+
+func (s *Server) connContext(ctx context.Context, c net.Conn) context.Context {
+	ci := &connInfo{opened: time.Now()}
+	s.conns.Store(c, ci)
+	return context.WithValue(ctx, connKey{}, ci)
+}
+
+func (s *Server) connState(c net.Conn, st http.ConnState) {
+	v, ok := s.conns.Load(c)
+	if !ok {
+		return
+	}
+	ci := v.(*connInfo)
+	switch st {
+	case http.StateActive:
+		ci.sawBytes.Store(true)
+	case http.StateHijacked:
+		s.conns.Delete(c)
+	case http.StateClosed:
+		s.conns.Delete(c)
+		if ci.requests.Load() > 0 {
+			return
+		}
+		after := time.Since(ci.opened).Round(time.Millisecond).String()
+		if ci.sawBytes.Load() {
+			s.log.Info("http connection closed before a complete request", "remote", c.RemoteAddr().String(), "after", after)
+		} else {
+			// Also browsers' unused speculative connections: debug only.
+			s.log.Debug("http connection closed without a request", "remote", c.RemoteAddr().String(), "after", after)
+		}
+	}
+}
+
+func countRequests(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if ci, ok := r.Context().Value(connKey{}).(*connInfo); ok {
+			ci.requests.Add(1)
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 type slogPrinter struct{ l *slog.Logger }
