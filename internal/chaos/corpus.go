@@ -1,0 +1,121 @@
+package chaos
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/radflag/radflag/classifier/synth"
+)
+
+// Facility is MSH-4 of every generated message: report ids are
+// hl7:<Facility>:<accession>, message ids hl7:<Facility>:<control id>.
+const Facility = "CITYHOSP"
+
+// Mix is the share of each kind of report in a corpus, in percent of 100
+// consecutive messages; the rest are CT reports without pancreatic cancer.
+type Mix struct {
+	// Procedure: CT-guided procedure reports (pancreas and ir_procedure
+	// read them; every ir_procedure result writes an Observation).
+	Procedure int
+	// Pretreatment: untreated pancreatic cancer (a Flag when the model
+	// agrees; each flag also costs an evidence run per sentence).
+	Pretreatment int
+	// PostTreatment: treated pancreatic cancer (no resource).
+	PostTreatment int
+}
+
+// ClinicalMix is close to what a CT feed carries (an assumption, not a
+// measured case mix) and keeps the FHIR resources written to about 6% of
+// the reports, so the FHIR peer's linear searches stay affordable.
+var ClinicalMix = Mix{Procedure: 4, Pretreatment: 2, PostTreatment: 6}
+
+// Corpus builds n distinct ORU^R01 CT messages with synthetic report texts
+// (classifier/synth, deterministic for a seed). Control ids are
+// <prefix>M<i>, accessions <prefix>A<i>.
+func Corpus(prefix string, n int, seed int64, mix Mix) ([]Message, error) {
+	if mix.Procedure+mix.Pretreatment+mix.PostTreatment > 100 {
+		return nil, fmt.Errorf("mix %+v adds up to more than 100%%", mix)
+	}
+	need := map[int]int{}
+	nProc := 0
+	kinds := make([]int, n) // -1 procedure, else the pancreas label
+	for i := range kinds {
+		switch k := i % 100; {
+		case k < mix.Procedure:
+			kinds[i] = -1
+			nProc++
+		case k < mix.Procedure+mix.Pretreatment:
+			kinds[i] = 2
+		case k < mix.Procedure+mix.Pretreatment+mix.PostTreatment:
+			kinds[i] = 1
+		default:
+			kinds[i] = 0
+		}
+		if kinds[i] >= 0 {
+			need[kinds[i]]++
+		}
+	}
+	most := max(need[0], need[1], need[2])
+	pan, err := synth.Generate(synth.TaskPancreas, 3*most+3, seed)
+	if err != nil {
+		return nil, fmt.Errorf("synthetic pancreas reports: %w", err)
+	}
+	byLabel := map[int][]string{}
+	for _, ex := range pan {
+		byLabel[ex.Label] = append(byLabel[ex.Label], ex.Text)
+	}
+	var ir []string
+	if nProc > 0 {
+		exs, err := synth.Generate(synth.TaskIRProcedure, nProc, seed+1)
+		if err != nil {
+			return nil, fmt.Errorf("synthetic procedure reports: %w", err)
+		}
+		for _, ex := range exs {
+			ir = append(ir, ex.Text)
+		}
+	}
+	msgs := make([]Message, n)
+	used := map[int]int{}
+	for i, kind := range kinds {
+		ctrl := fmt.Sprintf("%sM%06d", prefix, i)
+		acc := fmt.Sprintf("%sA%06d", prefix, i)
+		proc, text := "74177^CT ABD/PELVIS W CONTRAST^C4", ""
+		if kind < 0 {
+			proc, text = "IRCT^CT GUIDED PROCEDURE^L", ir[0]
+			ir = ir[1:]
+		} else {
+			xs := byLabel[kind]
+			text = xs[used[kind]%len(xs)]
+			used[kind]++
+		}
+		msgs[i] = Message{ControlID: ctrl, Data: ORU(ctrl, acc, proc, text)}
+	}
+	return msgs, nil
+}
+
+// ORU is a final CT ORU^R01 for one report: control id, accession,
+// procedure (OBR-4) and text (one OBX per line).
+func ORU(controlID, accession, procedure, text string) []byte {
+	segs := []string{
+		"MSH|^~\\&|RIS|" + Facility + "|RADFLAG|" + Facility + "|20260115103000||ORU^R01^ORU_R01|" + controlID + "|P|2.5.1",
+		"PID|1||MRN-" + accession + "^^^" + Facility + "^MR||Doe^Jane||19580312|F",
+		"ORC|RE|ORD-" + accession + "^EPIC|" + accession + "^RIS||CM",
+		"OBR|1|ORD-" + accession + "^EPIC|" + accession + "^RIS|" + procedure + "|||20260115093000|||||||||||||||20260115102500||CT|F",
+	}
+	n := 0
+	for _, line := range strings.Split(text, "\n") {
+		if strings.TrimSpace(line) == "" {
+			continue
+		}
+		n++
+		segs = append(segs, fmt.Sprintf("OBX|%d|TX|18782-3^Radiology Study observation^LN||%s||||||F", n, escape(line)))
+	}
+	return []byte(strings.Join(segs, "\r") + "\r")
+}
+
+func escape(s string) string {
+	return strings.NewReplacer(`\`, `\E\`, `|`, `\F\`, `^`, `\S\`, `&`, `\T\`, `~`, `\R\`).Replace(s)
+}
+
+// MessageID is the bus's de-duplication key of a generated message.
+func MessageID(controlID string) string { return "hl7:" + Facility + ":" + controlID }

@@ -1,0 +1,186 @@
+//go:build long
+
+package chaos
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/radflag/radflag/writeback"
+	"github.com/radflag/radflag/writeback/fhirpeer"
+)
+
+// TestCrashSafety: `radflag serve` (embedded NATS, every role) is killed
+// with SIGKILL three times while 10,000 ORU^R01 messages stream in over
+// MLLP, and the FHIR server is unreachable for 30 s in between. The sender
+// resends whatever was not answered AA, as an interface engine does. After
+// the last restart the pipeline drains, and then every message answered AA
+// is stored once, classified once per task, and written back exactly once,
+// as counted in the FHIR server.
+//
+// RADFLAG_CHAOS_N (messages, default 10000) and RADFLAG_CHAOS_RATE (new
+// messages per second, default 25) scale it.
+func TestCrashSafety(t *testing.T) {
+	n := envInt("RADFLAG_CHAOS_N", 10000)
+	rate := envFloat("RADFLAG_CHAOS_RATE", 25)
+	began := time.Now()
+	elapsed := func() string { return fmt.Sprintf("%5.0fs", time.Since(began).Seconds()) }
+
+	peer := fhirpeer.Start(t)
+	msgs, err := Corpus("C", n, 11, ClinicalMix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	natsAddr := FreeAddr(t)
+	p := NewProc(t, ProcConfig{Name: "serve", Bin: radflagBin,
+		Args: []string{"--fhir-url", peer.URL},
+		// The test reads the streams through this listener; serve itself
+		// uses the in-process connection.
+		Env: []string{"RADFLAG_NATS_EMBEDDED_LISTEN=" + natsAddr},
+	})
+	if err := p.Start(2 * time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	nc, js, err := Connect("nats://" + natsAddr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 25*time.Minute)
+	defer cancel()
+	s := NewSender(SenderConfig{Addrs: []string{p.MLLPAddr}, Conns: 4, Rate: rate,
+		AckTimeout: 10 * time.Second, RetryAfter: time.Second}, msgs)
+	sendDone := make(chan error, 1)
+	go func() { sendDone <- s.Run(ctx) }()
+
+	// The chaos, at spread-out points of the stream: three crashes, and the
+	// FHIR server unreachable for 30 s between the first and the second.
+	proxy := peer.Proxy()
+	fhirBack := make(chan error, 1)
+	events := []struct {
+		at   float64
+		name string
+		do   func()
+	}{
+		{0.20, "SIGKILL 1", func() { crash(t, p, elapsed) }},
+		{0.30, "FHIR down", func() {
+			proxy.Down()
+			t.Logf("%s FHIR server unreachable for 30 s (proxy down)", elapsed())
+			go func() {
+				time.Sleep(30 * time.Second)
+				err := proxy.Up()
+				t.Logf("%s FHIR server reachable again", elapsed())
+				fhirBack <- err
+			}()
+		}},
+		{0.45, "SIGKILL 2", func() { crash(t, p, elapsed) }},
+		{0.70, "SIGKILL 3", func() { crash(t, p, elapsed) }},
+	}
+	next := 0
+	var sendErr error
+wait:
+	for {
+		select {
+		case sendErr = <-sendDone:
+			break wait
+		case <-time.After(100 * time.Millisecond):
+		}
+		if next < len(events) && float64(s.Sent()) >= events[next].at*float64(n) {
+			if b, err := ReadBacklog(ctx, js); err == nil {
+				t.Logf("%s %s: %d sent, %d answered AA; %s", elapsed(), events[next].name, s.Sent(), s.Finished(), b)
+			}
+			events[next].do()
+			next++
+		}
+	}
+	if sendErr != nil {
+		t.Fatalf("%s sender: %v (%s)", elapsed(), sendErr, s.Stats())
+	}
+	if next != len(events) {
+		t.Fatalf("only %d of %d chaos events happened before the sender finished", next, len(events))
+	}
+	if err := <-fhirBack; err != nil {
+		t.Fatal(err)
+	}
+	st := s.Stats()
+	t.Logf("%s sender done in %.0f s: %s", elapsed(), st.LastAA.Sub(st.Start).Seconds(), st)
+
+	backlog, err := WaitDrained(ctx, js, 12*time.Minute)
+	if err != nil {
+		t.Fatalf("%s pipeline not drained: %v", elapsed(), err)
+	}
+	t.Logf("%s drained: %s", elapsed(), backlog)
+	verify(ctx, t, s, js, peer)
+	if code := p.Stop(time.Minute); code != 0 {
+		t.Errorf("serve exited %d on SIGTERM after the crashes, want 0", code)
+	}
+	t.Logf("%s done", elapsed())
+}
+
+// crash kills serve with SIGKILL and starts it again on the same data
+// directory, as a supervisor would, after a second.
+func crash(t *testing.T, p *Proc, elapsed func() string) {
+	t.Helper()
+	p.Kill()
+	t.Logf("%s serve killed (SIGKILL)", elapsed())
+	time.Sleep(time.Second)
+	start := time.Now()
+	if err := p.Start(2 * time.Minute); err != nil {
+		t.Fatalf("serve did not start again on its data dir after SIGKILL: %v", err)
+	}
+	t.Logf("%s serve ready again after %.1f s", elapsed(), time.Since(start).Seconds())
+}
+
+// verify reads what the streams and the FHIR server hold and checks it
+// against what the sender saw answered AA.
+func verify(ctx context.Context, t *testing.T, s *Sender, js jetstream.JetStream, peer *fhirpeer.Server) {
+	t.Helper()
+	aa, ar := s.Accepted()
+	if len(ar) > 0 {
+		t.Errorf("%d valid messages answered AR, e.g. %s", len(ar), ar[0])
+	}
+	st, err := ReadStored(ctx, js)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var resources []Resource
+	for _, typ := range []string{writeback.ResourceFlag, writeback.ResourceObservation} {
+		rs, err := ListResources(ctx, peer.DirectURL, typ)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resources = append(resources, rs...)
+	}
+	o := Check(aa, st, resources)
+	t.Logf("check: %s", o)
+	for i, p := range o.Problems {
+		if i == 30 {
+			t.Errorf("... and %d more problems", len(o.Problems)-i)
+			break
+		}
+		t.Error(p)
+	}
+	if o.Accepted != len(s.msgs) {
+		t.Errorf("%d of %d messages answered AA", o.Accepted, len(s.msgs))
+	}
+	// The listing above and writeback's own lookup must agree: search a
+	// sample by identifier, as writeback does.
+	for i := 0; i < len(resources); i += max(1, len(resources)/20) {
+		r := resources[i]
+		if len(r.ReportTask) != 1 {
+			continue
+		}
+		got, err := SearchIdentifier(ctx, peer.DirectURL, r.Type, writeback.SystemReportTask, r.ReportTask[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 1 {
+			t.Errorf("search %s?identifier=%s|%s: %d resources, want 1", r.Type, writeback.SystemReportTask, r.ReportTask[0], len(got))
+		}
+	}
+}
