@@ -121,7 +121,7 @@ type Stored struct {
 	Reports map[string]int
 	Report  map[string]*pipeline.Report
 	// Results per report id and task, in stream order.
-	Results map[string]map[string][]*pipeline.Result
+	Results    map[string]map[string][]*pipeline.Result
 	NumResults int
 	// DeadLetters counts RADFLAG_DLQ's messages by stage.
 	DeadLetters map[string]int
