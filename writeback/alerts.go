@@ -12,6 +12,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -286,13 +287,20 @@ func (a *alerter) post(ctx context.Context, body []byte, id string) error {
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, a.cfg.WebhookURL, bytes.NewReader(body))
 	if err != nil {
-		return fmt.Errorf("alert webhook: %w", err)
+		// Not %w: url's parse error quotes the URL, and a webhook's URL
+		// often is its credential (a secret path or ?token=).
+		return errors.New("alert webhook: the webhook URL does not parse")
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set(SignatureHeader, Sign(a.cfg.Secret, body, a.now()))
 	req.Header.Set("X-Radflag-Alert-Id", strings.TrimPrefix(id, "alert:"))
 	resp, err := a.cfg.HTTP.Do(req)
 	if err != nil {
+		// The client's *url.Error quotes the URL: keep only its cause.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			return fmt.Errorf("alert webhook: POST: %w", ue.Err)
+		}
 		return fmt.Errorf("alert webhook: %w", err)
 	}
 	defer resp.Body.Close()
