@@ -96,6 +96,52 @@ var distractors = []distractor{
 	{"soft tissues", "Postsurgical changes of the {anterior abdominal wall|right groin|umbilicus}.", "", ""},
 }
 
+// organWords say which organs a key finding talks about; a distractor about
+// the same organ ("the liver is normal") could contradict it, so it is left
+// out.
+var organWords = []struct {
+	organ string
+	words []string
+}{
+	{"liver", []string{"liver", "hepat", "segment "}},
+	{"biliary", []string{"bile duct", "biliary", "cbd", "stent", "cholang"}},
+	{"gallbladder", []string{"gallbladder", "cholecyst"}},
+	{"spleen", []string{"spleen", "splen"}},
+	{"adrenals", []string{"adrenal"}},
+	{"kidneys", []string{"kidney", "renal", "nephr", "ureter", "hydroneph"}},
+	{"bowel", []string{"bowel", "duoden", "jejun", "colon", "colitis", "appendi", "gastr", "stomach", "ileus", "diverticul", "ileitis", "oesophag", "esophag"}},
+	{"vessels", []string{"vein", "artery", "smv", "sma", "aort", "celiac", "coeliac", "vascular", "portal"}},
+	{"nodes", []string{"lymph", "node", "adenopathy"}},
+	{"peritoneum", []string{"ascites", "peritone", "omental", "free fluid"}},
+	{"pelvis", []string{"pelvi", "bladder", "prostat", "uter", "ovar", "adnex"}},
+	{"lungs", []string{"lung", "pleura", "pulmonary", "lobe"}},
+	{"bones", []string{"bone", "osseous", "vertebra", "lytic", "sclerotic", "rib"}},
+	{"soft tissues", []string{"abdominal wall", "hernia", "subcutaneous"}},
+}
+
+func keyOrgans(rep *report) []string {
+	var b strings.Builder
+	for _, f := range rep.findings[:rep.nKey] {
+		b.WriteString(strings.ToLower(f.text))
+		b.WriteByte(' ')
+	}
+	for _, s := range rep.impression {
+		b.WriteString(strings.ToLower(s))
+		b.WriteByte(' ')
+	}
+	text := b.String()
+	var out []string
+	for _, o := range organWords {
+		for _, w := range o.words {
+			if strings.Contains(text, w) {
+				out = append(out, o.organ)
+				break
+			}
+		}
+	}
+	return out
+}
+
 // distractorFindings returns k findings about organs not in exclude.
 func (g *gen) distractorFindings(k int, exclude ...string) []finding {
 	ex := map[string]bool{}

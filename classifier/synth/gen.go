@@ -59,7 +59,19 @@ type style struct {
 	technique  bool
 	comparison bool
 	extracted  bool // sections' bodies only, as the pipeline feeds the model
+	dialect    int  // dialectStandard, dialectJaEn, ...: habits of where the report was written
 }
+
+// Dialects: English as radiologists of different countries write it. They
+// change phrasing only ("is suspected.", "condition after", "s/o", "nil"),
+// never what a sentence says.
+const (
+	dialectStandard = iota
+	dialectJaEn     // English written by Japanese radiologists or translated from Japanese
+	dialectGerman   // German habits translated ("condition after", "suspicion of")
+	dialectIndian   // Indian habits ("s/o", "SOL", "kindly correlate")
+	dialectAus      // Australian / NZ habits ("nil", "comment")
+)
 
 type gen struct {
 	r         *rand.Rand
@@ -113,6 +125,19 @@ func (g *gen) drawStyle() style {
 	// Most hospitals' reports are headed, so the pipeline usually hands the
 	// model the extracted sections rather than the full text.
 	s.extracted = s.headed && g.chance(0.5)
+	switch x := g.r.Float64(); {
+	case x < 0.10:
+		s.dialect = dialectJaEn
+	case x < 0.16:
+		s.dialect = dialectGerman
+		s.british = true
+	case x < 0.23:
+		s.dialect = dialectIndian
+		s.british = true
+	case x < 0.30:
+		s.dialect = dialectAus
+		s.british = true
+	}
 	return s
 }
 

@@ -1,6 +1,9 @@
 package synth
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // pancreasCases lists the case types of the pancreas task. The label of each
 // follows the guide's decision order: treated pancreatic cancer (1) before
@@ -48,6 +51,8 @@ func pancreasCases() []caseType {
 		{"pancreas_trauma", 0, 0.4, "pancreatic injury after trauma", pTrauma},
 		{"focal_pancreatitis_not_cancer", 0, 0.8, "focal pancreatitis or pseudomass as the leading diagnosis, malignancy explicitly not favoured", pFocalPancreatitis},
 		{"benign_biliary_stent", 0, 0.8, "biliary stent for stones or a benign stricture, normal pancreas", pBenignStent},
+		{"pancreas_transplant", 0, 0.4, "pancreas (-kidney) transplant with a normal or mildly inflamed allograft", pTransplant},
+		{"benign_cyst_other", 0, 1, "mucinous cystic neoplasm without solid component, VHL cysts, simple/retention cysts, age-related atrophy or duct prominence, bulky head", pBenignCyst},
 	}
 }
 
@@ -55,6 +60,7 @@ func pancreasCases() []caseType {
 // key findings are set.
 func (g *gen) assemble(rep *report, exclude ...string) *report {
 	rep.nKey = len(rep.findings)
+	exclude = append(exclude, keyOrgans(rep)...)
 	rep.findings = append(rep.findings, g.distractorFindings(g.nDistractors(), exclude...)...)
 	if rep.comparison == "" {
 		rep.comparison = g.comparisonLine()
@@ -97,9 +103,15 @@ func pNewMass(g *gen) *report {
 	}
 	imp := []string{g.xf("{%s pancreatic %s mass|Pancreatic %s mass|%s %s mass in the pancreatic %s}{,| } %s %s.", size, s.en, s.en, size, g.hypo(), s.en, g.hedge(), g.pdac())}
 	switch x := g.r.Float64(); {
-	case x < 0.4:
+	case x < 0.3:
 		imp = []string{g.xf("{Findings|Appearances} {are |}%s %s {of the pancreatic %s|}{| with %s}.", g.hedge(), g.pdac(), s.en, g.pick("upstream ductal dilatation", "double duct sign", "vascular involvement as above", "biliary obstruction"))}
+	case x < 0.45:
+		imp = []string{g.suspectImp(g.pf("{%s |}%s {mass|lesion} {in the pancreatic %s|of the pancreatic %s}{| with upstream ductal dilatation| with %s}", size, g.hypo(), s.en, s.en, g.pick("double duct sign", "abrupt duct cut-off", "upstream parenchymal atrophy", "biliary obstruction")), g.pdac())}
 	case x < 0.55:
+		imp = []string{g.xf("{%s |}{Hypoattenuating|Hypoenhancing|Ill-defined} pancreatic %s mass{| with %s}, {concerning for|suspicious for|highly suspicious for|worrisome for|most likely} %s.", size, s.en, g.pick("double duct sign", "an abrupt duct cut-off", "upstream ductal dilatation", "vascular involvement as described"), g.malignantInContext())}
+	case x < 0.62 && s.head:
+		imp = []string{g.xf("{Double duct sign|Double duct sign with an obstructing pancreatic head lesion|Obstructing pancreatic head lesion with biliary and pancreatic ductal dilatation}{| (%s)}, {most likely|concerning for|in keeping with|suspicious for} %s.", size, g.pdac())}
+	case x < 0.68:
 		imp = []string{g.xf("%s pancreatic %s mass. {The leading differential is|The primary consideration is|Favour|DDx: favour|Differential diagnosis favours} %s; {a neuroendocrine tumour|focal pancreatitis|metastasis|an atypical neuroendocrine tumour} is {less likely|considered less likely|not favoured}.", size, s.en, g.pdac())}
 	}
 	if g.chance(0.6) {
@@ -136,6 +148,9 @@ func pKnownStaging(g *gen) *report {
 		g.xf("Known %s, {awaiting|scheduled for|planned for|referred for} {surgery|%s|neoadjuvant chemotherapy|neoadjuvant FOLFIRINOX|oncology review|first cycle of chemotherapy|MDT discussion}. {Baseline|Staging|Pretreatment baseline} CT.", g.pdacAt(s), op),
 		g.xf("Pancreatic %s adenocarcinoma on {EUS biopsy|cytology}, {no prior treatment|treatment-naive|untreated}. Baseline {staging|imaging} {before|prior to} {neoadjuvant therapy|surgery|chemotherapy}.", s.en),
 	)
+	if g.chance(0.12) {
+		ind = g.xf("{EUS-FNB|Biopsy|EUS-guided biopsy} {%s |}showing %s{|, treatment-naive|, untreated}. {Staging|Baseline staging|Resectability assessment}.", g.monthsAgo(), g.pdacVariant())
+	}
 	size := g.cm(1.5, 5)
 	f := []string{g.xf("{Known|Biopsy-proven|The known} {%s|pancreatic %s mass} {is again seen, measuring|measures|is redemonstrated, measuring} %s{| as a %s mass}.", g.pdacAt(s), s.en, size, g.hypo())}
 	f = append(f, g.ductSigns(s)...)
@@ -375,6 +390,8 @@ func pPostResectionClear(g *gen) *report {
 		g.xf("{History of|Hx of|Biopsy-proven|} %s {status post|s/p|treated with|post} %s %s%s. {Surveillance|Routine surveillance|Follow-up|Restaging|Post-operative follow-up|Rising CA 19-9? recurrence}.", g.pdacAt(s), op, when, adj),
 		g.xf("%s (%s) for %s, {pT%dN%d, R0|pT%dN%d R1|ypT%dN%d}%s. {Surveillance|Follow-up CT|Routine follow-up}.", capFirst(op), g.date(), g.pdac(), g.between(1, 3), g.between(0, 2), g.between(1, 3), g.between(0, 2), g.between(0, 3), g.between(0, 1), adj),
 		g.xf("{Post-%s|Post %s} for %s{| %s}. {Surveillance|? recurrence|Follow-up}.", op, op, g.pdac(), when),
+		g.xf("%s, %s %s{%s|}. {Surveillance CT|Routine surveillance|Follow-up|CA 19-9 {normal|stable}}.", capFirst(g.pdac()), g.postOp(op), when, adj),
+		g.xf("{%s|} %s {for|(}%s{|)}{, %s|}{| on adjuvant %s| after adjuvant %s}. {Surveillance|Restaging|New abdominal pain}.", g.age(), capFirst(g.postOp(op)), g.pdacAt(s), when, g.chemo(), g.chemo()),
 	)
 	f := []string{g.postWhippleAnatomy(s), g.remnant(true), g.metastases(false)[0]}
 	if g.chance(0.4) {
@@ -402,7 +419,10 @@ func pPostResectionClear(g *gen) *report {
 func pPostResectionRecurrence(g *gen) *report {
 	s := g.site()
 	op, opJA := g.surgery(s)
-	ind := g.xf("{%s |}{s/p|status post|post} %s for %s %s. {Rising CA 19-9|New abdominal pain|Restaging|Surveillance}.", g.age(), op, g.pdacAt(s), g.monthsAgo())
+	ind := g.pick(
+		g.xf("{%s |}{s/p|status post|post} %s for %s %s. {Rising CA 19-9|New abdominal pain|Restaging|Surveillance}.", g.age(), op, g.pdacAt(s), g.monthsAgo()),
+		g.xf("%s {%s|}, %s {and adjuvant %s|followed by %s|}. {Rising CA 19-9 (%d U/mL)|? recurrence|New back pain|Weight loss}.", capFirst(g.pdacAt(s)), g.monthsAgo(), g.postOp(op), g.chemo(), g.chemo(), g.between(40, 900)),
+	)
 	f := []string{g.postWhippleAnatomy(s)}
 	liver := g.chance(0.5)
 	local := !liver || g.chance(0.5)
@@ -436,6 +456,10 @@ func pOnChemo(g *gen) *report {
 	cyc := g.cycles()
 	ind := g.xf("{%s|Locally advanced %s|Metastatic %s|Unresectable %s} {on|receiving|currently on|after %s cycles of|having completed %s cycles of|undergoing|on palliative|on second-line} %s{| (cycle %s)| (C%sD1)}. {Restaging|Response assessment|Interval restaging|Assess response|Re-evaluation}.",
 		g.pdacAt(s), g.pdac(), g.pdac(), g.pdac(), cyc, cyc, rx, cyc, cyc)
+	if g.chance(0.55) {
+		ind = g.xf("{%s |}{%s|Locally advanced %s|Metastatic %s|Stage IV %s|LAPC,|Metastatic PDAC,} %s. {Restaging|Response assessment|Interval restaging|Assess response|Re-evaluation|? progression|Restaging CT after %s cycles}.",
+			g.age(), g.pdacAt(s), g.pdac(), g.pdac(), g.pdac(), g.chemoCourse(rx), cyc)
+	}
 	resp := g.between(0, 3)
 	f := []string{}
 	switch resp {
@@ -457,6 +481,11 @@ func pOnChemo(g *gen) *report {
 	liver := g.chance(0.5)
 	if liver {
 		f = append(f, g.xf("{Hepatic|Liver} metastases {are smaller|have decreased|are stable|have increased in size and number}, the largest {now |}%s.", g.cm(0.8, 3)))
+	}
+	if strings.Contains(ind, "after progression") {
+		// The course moved on to a later line: the impression names the
+		// current treatment generically.
+		rx = g.pick("second-line therapy", "current therapy", "second-line chemotherapy")
 	}
 	imp := []string{g.xf("{%s|Pancreatic %s cancer} {on|during|after} %s: %s.", capFirst(g.pdac()), s.en, rx,
 		[]string{"partial response", "stable disease", "progressive disease", "treatment response with decreased primary tumour"}[resp])}
@@ -513,8 +542,11 @@ func pNeoadjuvant(g *gen) *report {
 
 func pRadiation(g *gen) *report {
 	s := g.site()
-	rx := g.pick("SBRT", "stereotactic body radiation therapy", "chemoradiation with capecitabine", "chemoradiotherapy", "concurrent chemoradiation with 5-FU", "radiotherapy (50.4 Gy)", "IMRT", "proton therapy", "radiation therapy", "chemoradiation")
-	ind := g.xf("{%s |}%s {s/p|status post|treated with|after|completed} %s %s{| and %s}. {Restaging|Follow-up|Response assessment}.", g.age(), g.pdacAt(s), rx, g.monthsAgo(), g.chemo())
+	rx := g.radiationRx()
+	ind := g.pick(
+		g.xf("{%s |}%s {s/p|status post|treated with|after|completed} %s %s{| and %s}. {Restaging|Follow-up|Response assessment}.", g.age(), g.pdacAt(s), rx, g.monthsAgo(), g.chemo()),
+		g.xf("{Locally advanced|Unresectable|Borderline resectable} %s, {post-%s|completed %s %s|%s completed %s} {after induction %s|following %s|}. {Restaging|Response assessment|Follow-up}.", g.pdac(), rx, rx, g.monthsAgo(), capFirst(rx), g.monthsAgo(), g.chemo(), g.chemoCourse(g.chemo())),
+	)
 	f := []string{
 		g.xf("{Post-radiation|Post-treatment|Radiation-related} changes {in the pancreatic %s|around the treated tumor|in the radiation field} with {decreased|stable|ill-defined} soft tissue {measuring|of} %s.", s.en, g.cm(1, 3)),
 		g.x("{Fiducial markers are in place|Fiducial markers are noted in the pancreas|Mild thickening of the adjacent duodenum in the radiation field}."),
@@ -534,8 +566,8 @@ func pRadiation(g *gen) *report {
 
 func pAblation(g *gen) *report {
 	s := g.site()
-	rx := g.pick("irreversible electroporation (IRE)", "IRE", "radiofrequency ablation", "EUS-guided radiofrequency ablation", "microwave ablation", "HIFU ablation", "NanoKnife IRE")
-	ind := g.xf("Locally advanced %s {s/p|status post|treated with|post} %s %s{| after induction %s}. {Follow-up|Post-ablation follow-up|Assess ablation zone}.", g.pdacAt(s), rx, g.monthsAgo(), g.chemo())
+	rx := g.ablationRx()
+	ind := g.xf("{Locally advanced|Unresectable|LAPC:} %s {s/p|status post|treated with|post|post-} %s %s{| after induction %s| following %s}. {Follow-up|Post-ablation follow-up|Assess ablation zone|Restaging}.", g.pdacAt(s), rx, g.monthsAgo(), g.chemo(), g.chemoCourse(g.chemo()))
 	f := []string{g.xf("{Ablation zone|Post-ablation zone|Treatment zone} in the pancreatic %s measuring %s {without nodular enhancement|with a thin rim of enhancement|with new nodular enhancement at its margin}.", s.en, g.cm(2, 4.5))}
 	f = append(f, g.metastases(false)...)
 	imp := []string{g.xf("{Expected post-ablation appearance|Post-ablation changes|Evolving ablation zone} {after|following} %s of pancreatic %s {adenocarcinoma|cancer}{| with no evidence of residual or recurrent disease| with marginal nodular enhancement suspicious for residual tumour}.", rx, s.en)}
@@ -573,7 +605,8 @@ func pStentTreated(g *gen) *report {
 func pTreatedHistoryOther(g *gen) *report {
 	s := g.site()
 	op, _ := g.surgery(s)
-	tx := g.pick("s/p "+op, "status post "+op+" and adjuvant chemotherapy", "treated with "+g.chemo(), "treated with chemoradiation", "s/p "+op+" "+g.monthsAgo(), "post resection and adjuvant "+g.chemo())
+	tx := g.pick("s/p "+op, "status post "+op+" and adjuvant chemotherapy", "treated with "+g.chemo(), "treated with chemoradiation", "s/p "+op+" "+g.monthsAgo(), "post resection and adjuvant "+g.chemo(),
+		g.postOp(op), g.chemoCourse(g.chemo()), "treated with "+g.radiationRx(), g.postOp(op)+" and adjuvant "+g.chemo())
 	ind := g.xf("{%s. |}{Left flank pain, ? stone|Right lower quadrant pain|Fever and cough|Fall|Haematuria|Abdominal distension|Diarrhoea}. {History of|PMH:|Background:|Hx} %s %s.", g.age(), g.pdac(), tx)
 	var f []string
 	if op != "" && g.chance(0.6) && tx[0] == 's' {
@@ -585,7 +618,7 @@ func pTreatedHistoryOther(g *gen) *report {
 		g.x("{Uncomplicated sigmoid diverticulitis|Acute appendicitis without perforation|Small bowel obstruction due to adhesions|Right lower lobe pneumonia}."),
 	)
 	f = append(f, main)
-	imp := []string{main, g.xf("{History of|Known} {treated |}%s %s; no evidence of recurrence.", g.pdac(), tx)}
+	imp := []string{main, g.xf("{History of|Known} %s %s; no evidence of recurrence.", g.pdac(), tx)}
 	rep := &report{
 		indication: []string{ind},
 		technique:  []string{g.techniqueRoutine()},

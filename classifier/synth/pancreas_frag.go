@@ -1,7 +1,5 @@
 package synth
 
-import "fmt"
-
 // Fragments shared by the pancreas case types. Each helper says one thing;
 // the case type decides which things a report says, and so its label.
 
@@ -31,70 +29,6 @@ func (g *gen) headSite() pSite {
 			return s
 		}
 	}
-}
-
-// pdac names pancreatic ductal adenocarcinoma the ways reports do.
-func (g *gen) pdac() string {
-	return g.pickW([]string{
-		"pancreatic adenocarcinoma", "pancreatic ductal adenocarcinoma", "pancreatic cancer", "pancreatic carcinoma",
-		"PDAC", "adenocarcinoma of the pancreas", "pancreatic malignancy", "primary pancreatic adenocarcinoma", "pancreatic neoplasm (adenocarcinoma)",
-		"pancreatic Ca", "Ca pancreas", "carcinoma of the pancreas", "ductal adenocarcinoma of the pancreas",
-	}, []float64{5, 3, 3, 2, 2, 1.5, 0.7, 1, 0.3, 0.4, 0.3, 0.8, 0.5})
-}
-
-// pdacAt names the cancer with its site ("pancreatic head adenocarcinoma").
-func (g *gen) pdacAt(s pSite) string {
-	switch g.between(0, 4) {
-	case 4:
-		return g.pf("{carcinoma|adenocarcinoma|Ca} of the %s of {the |}pancreas", s.en)
-	case 0:
-		return g.pf("pancreatic %s {adenocarcinoma|cancer|carcinoma|PDAC}", s.en)
-	case 1:
-		return g.pf("{adenocarcinoma|carcinoma|cancer} of the pancreatic %s", s.en)
-	default:
-		return g.pdac()
-	}
-}
-
-// hedge is a phrase that, before a cancer term, makes it the leading
-// diagnosis (every hedge the guide lists, and their everyday relatives).
-func (g *gen) hedge() string {
-	return g.pick("suspicious for", "highly suspicious for", "concerning for", "worrisome for", "consistent with",
-		"compatible with", "in keeping with", "most consistent with", "most likely", "likely", "probably",
-		"characteristic of", "typical of", "suggestive of", "highly suggestive of", "most compatible with",
-		"strongly suggestive of", "representing", "favoured to represent", "most in keeping with", "diagnostic of")
-}
-
-func (g *gen) hypo() string {
-	return g.pick("hypoattenuating", "hypoenhancing", "hypodense", "low-attenuation", "poorly enhancing",
-		"hypovascular", "ill-defined hypoattenuating", "infiltrative hypoenhancing", "ill-defined hypodense",
-		"heterogeneously hypoenhancing", "irregular hypoattenuating")
-}
-
-func (g *gen) massWord() string {
-	return g.pickW([]string{"mass", "lesion", "solid mass", "tumor", "soft tissue mass", "focal mass"}, []float64{5, 3, 2, 1, 1, 1})
-}
-
-// massSentence describes a pancreatic adenocarcinoma-like mass.
-func (g *gen) massSentence(s pSite, size string) string {
-	where := g.pick("pancreatic "+s.en, s.en+" of the pancreas", s.en+" of pancreas")
-	return g.xf("{There is a|A|An|Redemonstrated|Interval development of a|New} %s %s {is seen |is noted |is present |identified |}{in|within|arising from|centred in} the %s {measuring|which measures|of approximately|,} %s{| in maximal dimension| in axial dimension| (series 3, image %d)}.",
-		g.hypo(), g.massWord(), where, size, g.between(20, 140))
-}
-
-// ductSigns are the indirect signs of a ductal adenocarcinoma.
-func (g *gen) ductSigns(s pSite) []string {
-	var out []string
-	if g.chance(0.7) {
-		out = append(out, g.xf("{{Upstream|Upstream main|Main} pancreatic duct {dilatation|dilation} to %s|Abrupt cut-off of the main pancreatic duct with upstream dilatation to %s}{| and atrophy of the {body and tail|distal gland|upstream parenchyma}}.", g.mm(4, 11), g.mm(4, 11)))
-	}
-	if s.head && g.chance(0.7) {
-		out = append(out, g.xf("{Dilated common bile duct|Common bile duct dilatation|The common bile duct is dilated} {to|measuring} %s{| with intrahepatic biliary ductal dilatation| and abrupt tapering at the level of the mass}{|, the double duct sign}.", g.mm(10, 19)))
-	}
-	if g.chance(0.25) {
-		out = append(out, g.x("{Loss of the normal lobulation|Focal contour deformity} of the adjacent pancreas."))
-	}
-	return out
 }
 
 // Resectability categories (NCCN): what the vessel relations look like.
@@ -162,34 +96,8 @@ func (g *gen) normalPancreas() string {
 	return g.x("{The pancreas is {normal|unremarkable|normal in size and enhancement|normal in size and attenuation|of normal bulk and enhancement}|The pancreas enhances homogeneously|Normal pancreas}{| without focal lesion| with no focal mass| without ductal dilatation| without peripancreatic stranding| and the pancreatic duct is not dilated}.")
 }
 
-// negatedCancer denies a pancreatic cancer outright.
-func (g *gen) negatedCancer() string {
-	return g.x("{No {pancreatic mass|focal pancreatic mass|pancreatic lesion|discrete pancreatic mass|CT evidence of pancreatic malignancy|evidence of pancreatic cancer|evidence of a pancreatic neoplasm|pancreatic ductal dilatation or mass} {is seen|is identified|}|Pancreatic cancer is not seen|There is no pancreatic mass|No findings to suggest pancreatic {cancer|malignancy|adenocarcinoma}|No evidence of pancreatic {malignancy|cancer}|Negative for pancreatic mass|A pancreatic mass is not identified|No CT findings of pancreatic carcinoma|Pancreatic adenocarcinoma is not demonstrated}.")
-}
-
 func (g *gen) jaNoMass() string {
 	return g.pick("膵に明らかな腫瘤は認めない。", "膵癌を示唆する所見なし。", "膵に異常所見なし。", "主膵管拡張なし。", "膵腫瘤なし。")
-}
-
-func (g *gen) cycles() string {
-	return fmt.Sprintf("%d", g.between(2, 12))
-}
-
-// chemo names a regimen used for pancreatic cancer.
-func (g *gen) chemo() string {
-	return g.pickW([]string{"FOLFIRINOX", "modified FOLFIRINOX", "mFOLFIRINOX", "gemcitabine and nab-paclitaxel", "gemcitabine/nab-paclitaxel",
-		"gemcitabine/Abraxane", "gemcitabine", "gemcitabine and capecitabine", "NALIRIFOX", "S-1", "nal-IRI/5-FU", "gemcitabine plus cisplatin"},
-		[]float64{4, 2, 1.5, 3, 2, 1.5, 2, 1, 1, 1, 0.7, 0.5})
-}
-
-func (g *gen) surgery(s pSite) (en, ja string) {
-	if s.head {
-		return g.pickW([]string{"Whipple procedure", "Whipple", "pancreaticoduodenectomy", "pylorus-preserving pancreaticoduodenectomy", "PPPD", "Whipple resection", "total pancreatectomy"}, []float64{4, 3, 3, 1.5, 0.5, 1, 0.7}), "膵頭十二指腸切除術"
-	}
-	if s.en == "neck" && g.chance(0.4) {
-		return g.pick("total pancreatectomy", "central pancreatectomy", "extended distal pancreatectomy"), "膵切除術"
-	}
-	return g.pick("distal pancreatectomy", "distal pancreatectomy and splenectomy", "distal pancreatosplenectomy", "laparoscopic distal pancreatectomy", "RAMPS (radical antegrade modular pancreatosplenectomy)"), "膵体尾部切除術"
 }
 
 // postWhippleAnatomy is what a report sees after the operation.

@@ -232,9 +232,12 @@ func pNET(g *gen) *report {
 	var f, imp []string
 	switch g.between(0, 2) {
 	case 0: // new
-		ind = g.x("{Hypoglycaemia|Recurrent hypoglycemia, ? insulinoma|Elevated chromogranin A|Incidental pancreatic lesion on ultrasound|MEN1 surveillance|Flushing and diarrhoea|Biopsy-proven well-differentiated NET, staging}.")
+		ind = g.x("{Hypoglycaemia|Recurrent hypoglycemia, ? insulinoma|Elevated chromogranin A|Incidental pancreatic lesion on ultrasound|MEN1 surveillance|Flushing and diarrhoea|Biopsy-proven well-differentiated NET, staging|Refractory peptic ulcers and raised gastrin, ? gastrinoma|Necrolytic migratory erythema, ? glucagonoma|Watery diarrhoea and hypokalaemia, ? VIPoma|Von Hippel-Lindau surveillance|DOTATATE-avid pancreatic lesion|EUS-FNA: well-differentiated neuroendocrine tumour, G{1|2}, Ki-67 {2|3|5|8}%}.")
 		f = []string{g.xf("{A well-circumscribed|A round|An} {avidly|intensely|brightly} {arterially enhancing|hyperenhancing|hypervascular} {lesion|mass} in the pancreatic %s measuring %s{| with washout on the venous phase| with central calcification}.", s.en, size), g.x("{No pancreatic ductal dilatation|No upstream duct dilatation|The pancreatic duct is normal}.")}
-		imp = []string{g.xf("%s {hypervascular|arterially enhancing} pancreatic %s {lesion|mass} %s {a |}{pancreatic neuroendocrine tumour|neuroendocrine tumor|PNET|pNET|insulinoma}.", size, s.en, g.pick("consistent with", "most consistent with", "likely", "suspicious for", "compatible with", "typical of"))}
+		imp = []string{g.xf("%s {hypervascular|arterially enhancing} pancreatic %s {lesion|mass} %s {a |}{pancreatic neuroendocrine tumour|neuroendocrine tumor|PNET|pNET|insulinoma|well-differentiated neuroendocrine tumour|non-functioning neuroendocrine tumour|panNET|neuroendocrine neoplasm (NET G{1|2})|gastrinoma|glucagonoma}.", size, s.en, g.pick("consistent with", "most consistent with", "likely", "suspicious for", "compatible with", "typical of", "in keeping with", "favoured to represent"))}
+		if g.chance(0.25) {
+			imp = append(imp, g.x("{Ductal adenocarcinoma is considered unlikely given the hypervascularity and absent ductal dilatation|Correlation with Ga-68 DOTATATE PET suggested|No features of ductal adenocarcinoma}."))
+		}
 	case 1: // known, on therapy
 		ind = g.x("{Known|Metastatic|Well-differentiated} pancreatic neuroendocrine tumour {on octreotide|on lanreotide|after PRRT with Lu-177 DOTATATE|on everolimus|on capecitabine/temozolomide}. Restaging.")
 		f = []string{g.xf("The {hypervascular|known} pancreatic %s neuroendocrine tumour {measures|is again seen, measuring} %s, {stable|slightly smaller}.", s.en, size), g.x("{Stable hypervascular liver metastases|No new liver lesions|Hypervascular liver lesions are unchanged}.")}
@@ -256,15 +259,17 @@ func pNET(g *gen) *report {
 
 func pMetsToPancreas(g *gen) *report {
 	s := g.site()
-	prim := g.pickIntW([]float64{3, 1.5, 1.5, 0.8})
+	prim := g.pickIntW([]float64{3, 1.5, 1.5, 0.8, 0.6, 0.4})
 	primaryHx := []string{
 		g.xf("{Renal cell carcinoma|Clear cell RCC|Clear cell renal cell carcinoma} {s/p|status post} {left|right} nephrectomy %s", g.monthsAgo()),
 		g.xf("Metastatic melanoma{| on immunotherapy| on pembrolizumab}"),
 		g.xf("{Small cell lung cancer|Non-small cell lung cancer|Lung adenocarcinoma}{| on chemotherapy| on osimertinib}"),
 		g.xf("{Metastatic breast cancer|Breast cancer with known bone metastases}"),
+		g.xf("{Metastatic colorectal cancer|Sigmoid adenocarcinoma with liver metastases}{| on FOLFOX| on FOLFIRI and bevacizumab}"),
+		g.xf("{Leiomyosarcoma of the uterus|Retroperitoneal leiomyosarcoma|Synovial sarcoma of the thigh} {s/p resection %s|with known lung metastases}", g.monthsAgo()),
 	}[prim]
-	primary := []string{"renal cell carcinoma", "melanoma", "lung cancer", "breast cancer"}[prim]
-	enh := []string{"hypervascular", "heterogeneously enhancing", "hypoattenuating", "hypoattenuating"}[prim]
+	primary := []string{"renal cell carcinoma", "melanoma", "lung cancer", "breast cancer", "colorectal cancer", "the known sarcoma"}[prim]
+	enh := []string{"hypervascular", "heterogeneously enhancing", "hypoattenuating", "hypoattenuating", "hypoattenuating", "heterogeneously enhancing"}[prim]
 	f := []string{g.xf("{Two|Multiple|Several|A} %s {lesions|lesion|nodules} in the pancreatic %s{| and tail}{| measuring up to %s}.", enh, s.en, g.cm(0.8, 3))}
 	if prim == 0 {
 		f = append(f, g.x("{Postsurgical nephrectomy bed without recurrence|Absent kidney consistent with prior nephrectomy}."))
@@ -275,7 +280,7 @@ func pMetsToPancreas(g *gen) *report {
 		technique:  []string{g.techniqueRoutine()},
 		findings:   keys("pancreas", f...),
 		impression: imp,
-		ja:         []string{[]string{"腎細胞癌の膵転移を疑う。", "悪性黒色腫の膵転移を疑う。", "肺癌の膵転移を疑う。", "乳癌の膵転移を疑う。"}[prim]},
+		ja:         []string{[]string{"腎細胞癌の膵転移を疑う。", "悪性黒色腫の膵転移を疑う。", "肺癌の膵転移を疑う。", "乳癌の膵転移を疑う。", "大腸癌の膵転移を疑う。", "肉腫の膵転移を疑う。"}[prim]},
 	}
 	return g.assemble(rep, "pancreas", "kidneys")
 }

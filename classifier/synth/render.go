@@ -82,7 +82,7 @@ func (g *gen) render(rep *report) string {
 		for i := range fs {
 			t := fs[i].text
 			if (strings.Contains(t, " cm") || strings.Contains(t, " mm")) && strings.HasSuffix(t, ".") && g.chance(0.08) {
-				fs[i].text = strings.TrimSuffix(t, ".") + g.xf(" {(series %d, image %d)|(image %d/%d)|(se %d im %d)}.", g.between(2, 8), g.between(10, 220), g.between(10, 220), g.between(230, 400), g.between(2, 8), g.between(10, 220))
+				fs[i].text = strings.TrimSuffix(t, ".") + " " + g.pick("(", "(", "[") + g.imageRef() + g.pick(").", ").", "].")
 			}
 		}
 		if st.ja >= 1 {
@@ -355,7 +355,7 @@ var britishPairs = [][2]string{
 	{"tumor", "tumour"}, {"hemorrhag", "haemorrhag"}, {"hematoma", "haematoma"}, {"hemangioma", "haemangioma"},
 	{"hemostasis", "haemostasis"}, {"hemoptysis", "haemoptysis"}, {"hemodynamic", "haemodynamic"}, {"hematuria", "haematuria"},
 	{"esophag", "oesophag"}, {"edema", "oedema"}, {"anesthe", "anaesthe"}, {"center$", "centre"},
-	{"favor", "favour"}, {"color", "colour"}, {"ischemi", "ischaemi"}, {"anemi", "anaemi"}, {"leukemi", "leukaemi"},
+	{"favor", "favour"}, {"color$", "colour"}, {"colored", "coloured"}, {"ischemi", "ischaemi"}, {"anemi", "anaemi"}, {"leukemi", "leukaemi"},
 	{"celiac", "coeliac"}, {"fiber", "fibre"}, {"centered", "centred"}, {"localized", "localised"}, {"characterized", "characterised"},
 	{"organized", "organised"}, {"visualized", "visualised"}, {"recognized", "recognised"}, {"utilized", "utilised"},
 	{"gray$", "grey"}, {"behavior", "behaviour"}, {"liter$", "litre"}, {"liters$", "litres"}, {"estrogen", "oestrogen"}, {"orthopedic", "orthopaedic"},

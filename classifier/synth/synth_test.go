@@ -117,22 +117,31 @@ func TestGenerateBadInput(t *testing.T) {
 // Cues, checked on noise-free text, that follow the guide independently of
 // the generator's own bookkeeping.
 var (
+	// Names of pancreatic ductal adenocarcinoma (the guide's "pancreatic cancer").
+	pdacName = `(pancreatic (ductal )?(adeno)?carcinoma|PDAC|pancreatic cancer|pancreas cancer|adenocarcinoma of (the )?pancreas|carcinoma of the pancreas|` +
+		`pancreatic ductal carcinoma|invasive ductal carcinoma of the pancreas|pancreatic malignancy|(ca|carcinoma) pancreas|panc ca|pancreatic ca\b|` +
+		`pancreatic (head|body|tail|neck|uncinate process) (adenocarcinoma|cancer|carcinoma))`
 	// A pancreatic cancer stated as present or leading (labels 1 or 2 only).
-	positivePDAC = regexp.MustCompile(`(?i)(suspicious for|concerning for|worrisome for|consistent with|compatible with|in keeping with|likely|probable|representing|suggestive of|characteristic of|typical of|diagnostic of|favou?red to represent|biopsy-proven|newly diagnosed|known|untreated|treatment-naive)\s+(a |an |the |primary |metastatic |new )*(pancreatic (ductal )?(adeno)?carcinoma|PDAC|pancreatic cancer|adenocarcinoma of the pancreas|pancreatic (head|body|tail|neck|uncinate process) (adenocarcinoma|cancer|carcinoma))|膵癌疑い|膵癌を疑う`)
+	positivePDAC = regexp.MustCompile(`(?i)\b(suspicious (for|of)|concerning for|worrisome for|worrying for|consistent with|compatible with|in keeping with|likely|probable|probably|representing|suggestive of|characteristic of|typical (of|for)|diagnostic of|favou?red to represent|favou?ring|in favou?r of|biopsy-proven|newly diagnosed|known|untreated|treatment-naive|suspicion of|s/o|c/w|in the sense of|considered to be|suspected to be)\s+(a |an |the |primary |metastatic |new )*` + pdacName +
+		`|` + pdacName + `\s+(is|are) (suspected|most likely|favou?red|the leading)|` + pdacName + ` until proven otherwise|膵癌疑い|膵癌を疑う`)
 	// Treatment of the pancreatic cancer itself (label 1 only).
 	treatedPDAC = regexp.MustCompile(`(?i)(whipple|pancreaticoduodenectomy|pancreatectomy|folfirinox|chemotherapy|chemoradiation|radiation|sbrt|ablation)[^.。]{0,40}(for|of) (pancreatic (ductal )?(adeno)?carcinoma|PDAC|pancreatic cancer)`)
-	// Any treatment word the guide lists (a label-1 text must have one).
-	treatmentCue = regexp.MustCompile(`(?i)whipple|pancreaticoduodenectomy|pancreatectomy|pancreatosplenectomy|\bPPPD\b|\bRAMPS\b|folfirinox|nalirifox|gemcitabine|nab-paclitaxel|abraxane|\bS-1\b|nal-IRI|chemotherapy|chemoradiation|chemoradiotherapy|radiation|radiotherapy|\bSBRT\b|\bIMRT\b|\bproton\b|ablation|electroporation|\bIRE\b|neoadjuvant|術後|化学療法|放射線|焼灼`)
+	// Any treatment word the guide lists (a label-1 text must have one):
+	// resections, regimens by name or abbreviation, radiation, ablation.
+	treatmentCue = regexp.MustCompile(`(?i)whipple|pancreaticoduodenectomy|pancreatoduodenectomy|pancreatectomy|pancreatosplenectomy|\bPPPD\b|\bSSPPD\b|\bPD\b|\bDP\b|DP-CAR|\bTP\b|appleby|\bRAMPS\b|resect|` +
+		`folfirinox|\bm?FFX\b|nalirifox|gemcitabine|\bGEM\b|\bGnP\b|gem-nab|nab-paclitaxel|nab-PTX|abraxane|GEMCAP|\bS-1\b|nal-IRI|irinotecan|onivyde|5-FU|capecitabine|oxaliplatin|FOLFOX|FOLFIRI|cisplatin|olaparib|erlotinib|pembrolizumab|KRAS inhibitor|chemotherapy|` +
+		`chemoradiation|chemoradiotherapy|chemoRT|\bCRT\b|radiation|radiotherapy|\bSBRT\b|\bSABR\b|\bIMRT\b|\bproton\b|carbon-ion|` +
+		`ablation|electroporation|\bIRE\b|nanoknife|\bRFA\b|\bMWA\b|HIFU|cryoablation|neoadjuvant|術後|化学療法|放射線|焼灼`)
 	// Treatment already given with a pancreas-specific word (never in label 2).
-	doneTreatment = regexp.MustCompile(`(?i)\b(s/p|status post|post|after|following|underwent|completed|treated with|on|receiving|undergoing)\s+(\S+\s+){0,3}?(whipple|pancreaticoduodenectomy|pancreatectomy|folfirinox|nab-paclitaxel|gemcitabine|nalirifox|electroporation|neoadjuvant)`)
+	doneTreatment = regexp.MustCompile(`(?i)\b(s/p|status post|post|after|following|underwent|completed|treated with|on|receiving|undergoing|condition after|state after)[\s-]+(\S+\s+){0,3}?(whipple|pancreaticoduodenectomy|pancreatectomy|\bpppd\b|ssppd|folfirinox|\bm?ffx\b|\bgnp\b|gem-nab|gem/nab|nab-paclitaxel|nab-ptx|abraxane|gemcitabine|nalirifox|nal-iri|onivyde|olaparib|electroporation|nanoknife|neoadjuvant)`)
 	stentCue      = regexp.MustCompile(`(?i)stent|biliary drain|ステント`)
 	negationCue   = regexp.MustCompile(`(?i)\bno\b|not (seen|identified|demonstrated|confirmed)|negative|膵.*なし`)
 	nonPDACWhy    = regexp.MustCompile(`(?i)ampullary|duodenal|cholangiocarcinoma|chronic pancreatitis|neuroendocrine|IPMN|GIST|trauma|pseudopapillary`)
-	chemoCue      = regexp.MustCompile(`(?i)folfirinox|gemcitabine|nab-paclitaxel|abraxane|nalirifox|\bS-1\b|nal-IRI|cisplatin|capecitabine|chemotherapy|化学療法`)
-	mimicPrimary  = regexp.MustCompile(`(?i)renal cell|RCC|melanoma|lung|breast`)
-	surgeryCue    = regexp.MustCompile(`(?i)whipple|pancreaticoduodenectomy|pancreatectomy|pancreatosplenectomy|PPPD|RAMPS|切除`)
-	radiationCue  = regexp.MustCompile(`(?i)radiation|radiotherapy|SBRT|IMRT|proton|chemoradiation|chemoradiotherapy|放射線`)
-	ablationCue   = regexp.MustCompile(`(?i)ablation|electroporation|\bIRE\b|焼灼`)
+	chemoCue      = regexp.MustCompile(`(?i)folfirinox|\bm?FFX\b|gemcitabine|\bGEM\b|\bGnP\b|gem-nab|nab-paclitaxel|nab-PTX|abraxane|GEMCAP|nalirifox|\bS-1\b|nal-IRI|irinotecan|5-FU|oxaliplatin|FOLFOX|FOLFIRI|cisplatin|capecitabine|olaparib|erlotinib|pembrolizumab|KRAS inhibitor|chemotherapy|化学療法`)
+	mimicPrimary  = regexp.MustCompile(`(?i)renal cell|RCC|melanoma|lung|breast|colorectal|sigmoid|sarcoma`)
+	surgeryCue    = regexp.MustCompile(`(?i)whipple|pancreaticoduodenectomy|pancreatoduodenectomy|pancreatectomy|pancreatosplenectomy|PPPD|SSPPD|\bPD\b|\bDP\b|\bTP\b|DP-CAR|appleby|RAMPS|切除`)
+	radiationCue  = regexp.MustCompile(`(?i)radiation|radiotherapy|SBRT|SABR|IMRT|proton|carbon-ion|chemoradiation|chemoradiotherapy|chemoRT|\bCRT\b|放射線`)
+	ablationCue   = regexp.MustCompile(`(?i)ablation|electroporation|\bIRE\b|nanoknife|\bRFA\b|\bMWA\b|HIFU|焼灼`)
 
 	drainCue    = regexp.MustCompile(`(?i)drain|aspirat|ドレナージ|穿刺吸引`)
 	biopsyCue   = regexp.MustCompile(`(?i)biops|\bbx\b|FNA|fine-needle|core|生検`)
@@ -167,7 +176,7 @@ var caseRules = map[string][]rule{
 	"ipmn_invasive_untreated":       {{regexp.MustCompile(`(?i)IPMN`), true, "IPMN", nil}, {regexp.MustCompile(`(?i)invasive|浸潤`), true, "invasive", nil}},
 	"ipmn_benign":                   {{regexp.MustCompile(`(?i)invasive`), false, "no invasive carcinoma", nil}},
 	"pancreatitis_then_mass":        {{regexp.MustCompile(`(?i)pancreatitis|膵炎`), true, "pancreatitis", nil}},
-	"neuroendocrine":                {{regexp.MustCompile(`(?i)neuroendocrine|NET|insulinoma`), true, "NET", nil}},
+	"neuroendocrine":                {{regexp.MustCompile(`(?i)neuroendocrine|NET|insulinoma|gastrinoma|glucagonoma|VIPoma`), true, "NET", nil}},
 	"post_op_complication":          {{surgeryCue, true, "resection", nil}},
 	"benign_biliary_stent":          {{stentCue, true, "stent", nil}, {regexp.MustCompile(`(?i)stones?|stricture|choledocholithiasis|bile leak|良性`), true, "benign reason", nil}},
 	"focal_pancreatitis_not_cancer": {{regexp.MustCompile(`(?i)pancreatitis|pseudomass|膵炎`), true, "pancreatitis", nil}, {regexp.MustCompile(`(?i)unlikely|not favoured|not suspected|do not suggest|考えにくい`), true, "malignancy not favoured", nil}},
