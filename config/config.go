@@ -25,7 +25,9 @@ var AllRoles = []string{RoleMLLP, RoleFHIR, RoleClassify, RoleWriteback, RoleWor
 
 // Config is the whole configuration. YAML keys are the snake_case names in
 // the tags; the environment variable of a field is RADFLAG_ followed by its
-// path in upper case joined by '_' (nats.url → RADFLAG_NATS_URL).
+// path in upper case joined by '_' (nats.url → RADFLAG_NATS_URL). Fields
+// tagged secret:"true" hold credentials: an error about one never quotes
+// its value (each also has a *_file form, or is a bcrypt hash).
 type Config struct {
 	DataDir   string    `yaml:"data_dir"`
 	Roles     []string  `yaml:"roles"`
@@ -101,7 +103,7 @@ type FHIR struct {
 	// URL is the FHIR server's base URL; empty means no writeback and no reads.
 	URL string `yaml:"url"`
 	// BearerToken (or BearerTokenFile) authenticates radflag to the server.
-	BearerToken     string `yaml:"bearer_token"`
+	BearerToken     string `yaml:"bearer_token" secret:"true"`
 	BearerTokenFile string `yaml:"bearer_token_file"`
 	// SMART backend-services credentials, used instead of a bearer token.
 	SMARTClientID string   `yaml:"smart_client_id"`
@@ -111,7 +113,7 @@ type FHIR struct {
 	Timeout       Duration `yaml:"timeout"`
 	// IngestTokens are the bearer tokens senders must present on
 	// /fhir/DiagnosticReport and /fhir/notify (or IngestTokensFile, one a line).
-	IngestTokens     []string `yaml:"ingest_tokens"`
+	IngestTokens     []string `yaml:"ingest_tokens" secret:"true"`
 	IngestTokensFile string   `yaml:"ingest_tokens_file"`
 	// AllowAnonymous accepts unauthenticated senders (not recommended).
 	AllowAnonymous bool  `yaml:"allow_anonymous"`
@@ -167,7 +169,7 @@ type Writeback struct {
 type Worklist struct {
 	// Users maps local user names to bcrypt password hashes
 	// (`htpasswd -nbB name password`).
-	Users map[string]string `yaml:"users"`
+	Users map[string]string `yaml:"users" secret:"true"`
 	// UsersFile adds users from a file of "name:bcrypt-hash" lines.
 	UsersFile string `yaml:"users_file"`
 	// SessionSecretFile holds the key (32 bytes or more) signing session

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"reflect"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -123,9 +124,108 @@ func decodeYAML(cfg *Config, data []byte, name string) error {
 		if errors.Is(err, io.EOF) {
 			return nil // empty file: defaults
 		}
-		return fmt.Errorf("config file %s: %s", name, strings.TrimPrefix(err.Error(), "yaml: "))
+		return fmt.Errorf("config file %s: %s", name, strings.TrimPrefix(redactYAMLError(err, data), "yaml: "))
 	}
 	return nil
+}
+
+// secretPaths are the YAML paths of the fields tagged secret:"true".
+var secretPaths = func() map[string]bool {
+	out := map[string]bool{}
+	var walkType func(t reflect.Type, prefix string)
+	walkType = func(t reflect.Type, prefix string) {
+		for i := 0; i < t.NumField(); i++ {
+			sf := t.Field(i)
+			tag := strings.Split(sf.Tag.Get("yaml"), ",")[0]
+			if tag == "" || tag == "-" {
+				continue
+			}
+			path := tag
+			if prefix != "" {
+				path = prefix + "." + tag
+			}
+			if sf.Tag.Get("secret") == "true" {
+				out[path] = true
+			}
+			if sf.Type.Kind() == reflect.Struct {
+				walkType(sf.Type, path)
+			}
+		}
+	}
+	walkType(reflect.TypeOf(Config{}), "")
+	return out
+}()
+
+// SecretPaths lists the YAML paths of the fields that hold credentials.
+func SecretPaths() []string {
+	out := make([]string, 0, len(secretPaths))
+	for p := range secretPaths {
+		out = append(out, p)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// yamlQuoted is how yaml.v3 quotes a value in a type error: `abcdefg...`.
+var yamlQuoted = regexp.MustCompile("`[^`]*`")
+
+// redactYAMLError keeps yaml's error but drops the values it quotes on the
+// lines of secret fields ("cannot unmarshal !!str `tok-abc...` into
+// []string" would show a token's first characters).
+func redactYAMLError(err error, data []byte) string {
+	msg := err.Error()
+	var te *yaml.TypeError
+	if !errors.As(err, &te) {
+		return msg
+	}
+	var doc yaml.Node
+	if yaml.Unmarshal(data, &doc) != nil {
+		return yamlQuoted.ReplaceAllString(msg, "(value not shown)")
+	}
+	lines := map[int]bool{}
+	var mark func(n *yaml.Node)
+	mark = func(n *yaml.Node) {
+		lines[n.Line] = true
+		for _, c := range n.Content {
+			mark(c)
+		}
+	}
+	var find func(n *yaml.Node, prefix string)
+	find = func(n *yaml.Node, prefix string) {
+		for n.Kind == yaml.DocumentNode || n.Kind == yaml.AliasNode {
+			if n.Kind == yaml.AliasNode {
+				n = n.Alias
+			} else if len(n.Content) == 1 {
+				n = n.Content[0]
+			} else {
+				return
+			}
+		}
+		if n.Kind != yaml.MappingNode {
+			return
+		}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			path := n.Content[i].Value
+			if prefix != "" {
+				path = prefix + "." + path
+			}
+			if secretPaths[path] {
+				mark(n.Content[i+1])
+				continue
+			}
+			find(n.Content[i+1], path)
+		}
+	}
+	find(&doc, "")
+	out := make([]string, 0, len(te.Errors))
+	for _, e := range te.Errors {
+		var line int
+		if _, err := fmt.Sscanf(e, "line %d:", &line); err == nil && lines[line] {
+			e = yamlQuoted.ReplaceAllString(e, "(value not shown: a secret)")
+		}
+		out = append(out, e)
+	}
+	return "unmarshal errors:\n  " + strings.Join(out, "\n  ")
 }
 
 // EnvVars lists every RADFLAG_* variable the configuration understands, for
@@ -218,7 +318,15 @@ func setPath(cfg *Config, path, raw, source string) error {
 		return &FieldError{Field: path, Source: source, Reason: "no such field"}
 	}
 	if err := setValue(fv, raw); err != nil {
-		return &FieldError{Field: path, Source: source, Reason: err.Error()}
+		reason := err.Error()
+		if secretPaths[path] {
+			// setValue's errors quote the value.
+			reason = "not a valid value (not shown: it is a secret)"
+			if fv.Kind() == reflect.Map {
+				reason = "want name=value pairs separated by commas (value not shown: it is a secret)"
+			}
+		}
+		return &FieldError{Field: path, Source: source, Reason: reason}
 	}
 	return nil
 }

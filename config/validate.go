@@ -78,7 +78,7 @@ func (c *Config) Validate() error {
 		for _, u := range strings.Split(c.NATS.URL, ",") {
 			pu, err := url.Parse(strings.TrimSpace(u))
 			if err != nil || pu.Host == "" || !contains([]string{"nats", "tls", "ws", "wss"}, pu.Scheme) {
-				return bad("nats.url", "want nats://host:port (comma-separated for a cluster), got %q", u)
+				return bad("nats.url", "want nats://host:port (comma-separated for a cluster), got %q", redactURL(u))
 			}
 		}
 	}
@@ -96,7 +96,7 @@ func (c *Config) Validate() error {
 	if c.FHIR.URL != "" {
 		pu, err := url.Parse(c.FHIR.URL)
 		if err != nil || pu.Host == "" || (pu.Scheme != "http" && pu.Scheme != "https") {
-			return bad("fhir.url", "want an http(s) base URL, got %q", c.FHIR.URL)
+			return bad("fhir.url", "want an http(s) base URL, got %q", redactURL(c.FHIR.URL))
 		}
 	}
 	if c.FHIR.Poll && c.FHIR.URL == "" {
@@ -135,7 +135,7 @@ func (c *Config) Validate() error {
 	if c.Writeback.AlertWebhookURL != "" {
 		pu, err := url.Parse(c.Writeback.AlertWebhookURL)
 		if err != nil || pu.Host == "" || (pu.Scheme != "http" && pu.Scheme != "https") {
-			return bad("writeback.alert_webhook_url", "want an http(s) URL, got %q", c.Writeback.AlertWebhookURL)
+			return bad("writeback.alert_webhook_url", "want an http(s) URL, got %q", redactURL(c.Writeback.AlertWebhookURL))
 		}
 		if c.Writeback.AlertWebhookSecretFile == "" {
 			return bad("writeback.alert_webhook_secret_file", "a webhook needs a secret to sign alerts with")
@@ -153,6 +153,30 @@ func (c *Config) Validate() error {
 		}
 	}
 	return nil
+}
+
+// redactURL is a URL as an error may show it: no user information (NATS
+// and FHIR URLs may carry a password), no path or query beyond the first
+// segment (a webhook URL often is its own credential).
+func redactURL(raw string) string {
+	raw = strings.TrimSpace(raw)
+	scheme, rest, ok := strings.Cut(raw, "://")
+	if !ok {
+		scheme, rest = "", raw
+	}
+	// The host ends at the first '/', '?' or '#' after the last '@'.
+	if i := strings.LastIndex(rest, "@"); i >= 0 {
+		rest = "…@" + rest[i+1:]
+	}
+	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
+		if rest[i+1:] != "" {
+			rest = rest[:i+1] + "…"
+		}
+	}
+	if ok {
+		return scheme + "://" + rest
+	}
+	return rest
 }
 
 func contains(list []string, s string) bool {
