@@ -7,6 +7,7 @@ import (
 	"io"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"github.com/radflag/radflag/classifier"
 	"github.com/radflag/radflag/config"
@@ -18,6 +19,9 @@ func init() { roleStarters[config.RoleClassify] = startClassify }
 
 // loadTaskModel loads a task's model (a test may load another real model).
 var loadTaskModel = func(ctx context.Context, cfg *config.Config, task classifier.Task) (worker.Model, io.Closer, error) {
+	if path, ok := strings.CutPrefix(task.ModelDir, baselinePrefix); ok {
+		return loadBaselineModel(task, path)
+	}
 	m, err := classifier.Load(ctx, classifier.Config{
 		Task:      task,
 		BatchSize: cfg.Classify.BatchSize,
