@@ -184,7 +184,7 @@ func (w *Writer) alertFlag(ctx context.Context, tc TaskConfig, r *pipeline.Resul
 		Kind:            AlertFlag,
 		Task:            r.Task,
 		Resource:        "Flag/" + flag.ID,
-		ResourceURL:     strings.TrimRight(w.cfg.FHIR.BaseURL(), "/") + "/Flag/" + flag.ID,
+		ResourceURL:     resourceURL(w.cfg.FHIR.BaseURL(), "Flag/"+flag.ID),
 		ReportID:        r.ReportID,
 		ReportMessageID: r.ReportMessageID,
 		Accession:       r.Accession,
@@ -195,6 +195,17 @@ func (w *Writer) alertFlag(ctx context.Context, tc TaskConfig, r *pipeline.Resul
 		At:              w.cfg.now().UTC(),
 	}
 	return w.alerts.publish(ctx, al)
+}
+
+// resourceURL is a resource's URL on the FHIR server for an alert, without
+// the user information a base URL may carry for basic authentication: an
+// alert goes to the webhook, and on the alerts stream, in the clear.
+func resourceURL(base, ref string) string {
+	if u, err := url.Parse(base); err == nil {
+		u.User = nil
+		base = u.String()
+	}
+	return strings.TrimRight(base, "/") + "/" + ref
 }
 
 // Sign returns the SignatureHeader value for body at time t.

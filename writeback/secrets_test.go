@@ -39,3 +39,17 @@ func TestWebhookErrorsHideTheURL(t *testing.T) {
 		}
 	}
 }
+
+// TestAlertResourceURLHasNoPassword: a FHIR base URL may carry basic-auth
+// credentials; the Flag URL an alert carries to the webhook must not.
+func TestAlertResourceURLHasNoPassword(t *testing.T) {
+	for base, want := range map[string]string{
+		"https://radflag:pw-SECRET@ehr.example.org/fhir/": "https://ehr.example.org/fhir/Flag/1",
+		"https://ehr.example.org/fhir":                    "https://ehr.example.org/fhir/Flag/1",
+		"http://127.0.0.1:8080/fhir/R4":                   "http://127.0.0.1:8080/fhir/R4/Flag/1",
+	} {
+		if got := resourceURL(base, "Flag/1"); got != want {
+			t.Errorf("resourceURL(%q) = %q, want %q", base, got, want)
+		}
+	}
+}
