@@ -19,11 +19,18 @@ func runHealth(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.SetOutput(stderr)
 	url := fs.String("url", "http://127.0.0.1:8080/healthz", "health URL")
 	timeout := fs.Duration("timeout", 3*time.Second, "how long to wait")
+	caFile := fs.String("ca", "", "PEM file of CAs that sign the server's certificate (https; default: system roots)")
+	certFile := fs.String("cert", "", "PEM client certificate, for a server with http.tls.client_ca_file")
+	keyFile := fs.String("key", "", "PEM key of --cert")
+	serverName := fs.String("server-name", "", "name to verify in the server's certificate (default: the host of --url)")
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
 			return err
 		}
 		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	if (*certFile == "") != (*keyFile == "") {
+		return fmt.Errorf("%w: --cert and --key go together", errUsage)
 	}
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
@@ -31,7 +38,15 @@ func runHealth(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	client := http.DefaultClient
+	if *caFile != "" || *certFile != "" || *serverName != "" {
+		tc, err := sendTLS(req.URL.Host, *serverName, *caFile, *certFile, *keyFile)
+		if err != nil {
+			return err
+		}
+		client = &http.Client{Transport: &http.Transport{TLSClientConfig: tc}}
+	}
+	resp, err := client.Do(req)
 	if err != nil {
 		return fmt.Errorf("ask %s: %w", *url, err)
 	}
