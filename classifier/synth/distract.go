@@ -119,9 +119,11 @@ var organWords = []struct {
 	{"soft tissues", []string{"abdominal wall", "hernia", "subcutaneous"}},
 }
 
-func keyOrgans(rep *report) []string {
+// keyOrgans returns the organs the key findings and impression talk about,
+// and remembers their text (lower case) for conflicts.
+func (g *gen) keyOrgans(rep *report) []string {
 	var b strings.Builder
-	for _, f := range rep.findings[:rep.nKey] {
+	for _, f := range rep.findings[:min(rep.nKey, len(rep.findings))] {
 		b.WriteString(strings.ToLower(f.text))
 		b.WriteByte(' ')
 	}
@@ -130,6 +132,7 @@ func keyOrgans(rep *report) []string {
 		b.WriteByte(' ')
 	}
 	text := b.String()
+	g.keyText = text
 	var out []string
 	for _, o := range organWords {
 		for _, w := range o.words {
@@ -140,6 +143,79 @@ func keyOrgans(rep *report) []string {
 		}
 	}
 	return out
+}
+
+// extra is a further sentence about an organ that fits whatever state the
+// organ's main distractor gave it (long reports say several things about
+// each organ). avoid lists words of the key findings it could contradict.
+type extra struct {
+	organ string
+	en    string
+	avoid []string
+}
+
+var distractorExtras = []extra{
+	{"liver", "The hepatic veins are patent.", []string{"hepatic vein", "budd"}},
+	{"liver", "Liver span {15|16|17|18} cm{| in the midclavicular line}.", nil},
+	{"liver", "No perihepatic fluid.", []string{"ascites", "fluid", "collection", "haematoma", "hematoma"}},
+	{"liver", "No focal lesion on the {arterial|late arterial} phase to suggest a hypervascular lesion.", []string{"metasta", "hepatic lesion", "liver lesion", "hemangioma", "haemangioma", "cyst", "hypodensit", "lesion in segment", "hypervascular", "hcc", "hepatocellular"}},
+	{"biliary", "No intrahepatic or extrahepatic biliary ductal dilatation.", []string{"biliary", "bile duct", "cbd", "double duct", "stent", "jaundice", "cholang"}},
+	{"biliary", "The common bile duct measures {4|5|6} mm.", []string{"biliary", "bile duct", "cbd", "double duct", "stent", "jaundice", "cholang", "whipple", "pancreaticoduoden"}},
+	{"gallbladder", "No radio-opaque gallstones.", []string{"gallstone", "cholelith"}},
+	{"gallbladder", "No pericholecystic fluid or wall thickening.", []string{"cholecyst"}},
+	{"spleen", "No focal splenic lesion.", []string{"granuloma", "splenic lesion", "splenic mass", "splenic abscess", "lymphoma", "infarct"}},
+	{"spleen", "The splenic vein is patent.", []string{"splenic vein", "portal", "thromb"}},
+	{"adrenals", "{No adrenal nodule on the right.|The right adrenal gland is normal.}", []string{"right adrenal", "bilateral adrenal", "adrenal hyperplasia", "adrenal thickening"}},
+	{"kidneys", "No renal calculi.", []string{"calcul", "stone", "lithiasis"}},
+	{"kidneys", "The ureters are of normal calibre{| throughout their course}.", []string{"ureter", "hydroneph", "stent"}},
+	{"kidneys", "Symmetrical corticomedullary differentiation{| and prompt excretion}.", nil},
+	{"kidneys", "No perinephric stranding.", []string{"perinephric", "pyelo"}},
+	{"bowel", "No bowel wall thickening.", []string{"thicken", "colitis", "ileitis", "duoden"}},
+	{"bowel", "No free intraperitoneal gas.", []string{"perforat", "free air", "free gas"}},
+	{"bowel", "The appendix is {visualised and normal|not visualised; no secondary signs of appendicitis}.", []string{"appendic", "appendix"}},
+	{"bowel", "{Oral contrast has reached the colon.|Enteric contrast opacifies the small bowel.}", []string{"obstruct", "ileus"}},
+	{"bowel", "The stomach is {collapsed|moderately distended} and unremarkable.", []string{"gastr", "stomach"}},
+	{"vessels", "{No aneurysm|Normal calibre abdominal aorta}.", []string{"aneurysm", "aort"}},
+	{"vessels", "The {IVC|inferior vena cava} is unremarkable.", []string{"caval", "ivc", "vena cava"}},
+	{"vessels", "The iliac arteries are patent{| with mild calcification}.", nil},
+	{"nodes", "No {pelvic|inguinal} lymphadenopathy.", []string{"pelvic", "inguinal", "lymph", "node"}},
+	{"nodes", "{No|Normal} {retrocrural|porta hepatis} lymph nodes{| by size criteria}.", []string{"lymph", "node"}},
+	{"peritoneum", "No peritoneal nodularity.", []string{"peritone", "omental", "carcinomatosis"}},
+	{"peritoneum", "No {pneumoperitoneum|free gas}.", []string{"perforat", "free air", "free gas"}},
+	{"pelvis", "No pelvic free fluid.", []string{"fluid", "ascites", "collection"}},
+	{"pelvis", "The rectum is {unremarkable|collapsed}.", []string{"rect"}},
+	{"pelvis", "No pelvic {sidewall |}lymphadenopathy.", []string{"lymph", "node", "sidewall"}},
+	{"pelvis", "The bladder wall is not thickened.", []string{"bladder"}},
+	{"lungs", "No {pleural|pericardial} effusion.", []string{"effusion", "pleura", "empyema"}},
+	{"lungs", "No consolidation in the visualised lungs.", []string{"consolidation", "pneumonia"}},
+	{"lungs", "{The heart is not enlarged.|Normal heart size.} {No pericardial effusion.|}", []string{"cardi", "pericard"}},
+	{"lungs", "{Mild|} coronary artery calcification{| is noted}.", nil},
+	{"bones", "No {lytic or sclerotic|aggressive} osseous lesion.", []string{"bone", "osseous", "lytic", "sclerotic", "metasta"}},
+	{"bones", "{Vertebral body heights are maintained.|No vertebral compression fracture.}", []string{"vertebra", "compression", "fracture"}},
+	{"bones", "{Degenerative changes of both hips.|Mild facet arthropathy at L4-5 and L5-S1.}", nil},
+	{"soft tissues", "No {inguinal|ventral} hernia.", []string{"hernia"}},
+	{"soft tissues", "{No subcutaneous collection.|The subcutaneous fat is unremarkable.}", []string{"collection", "subcutaneous", "lipoma"}},
+	{"soft tissues", "The {anterior abdominal wall|abdominal wall musculature} is {intact|unremarkable}.", []string{"abdominal wall", "hernia", "postsurgical changes of the anterior"}},
+	{"soft tissues", "{No body wall mass.|No soft tissue mass.}", []string{"mass in the", "lipoma", "wall mass"}},
+	{"liver", "{Homogeneous|Normal} hepatic enhancement in the portal venous phase.", []string{"steatosis", "fatty", "cirrho", "metasta", "hepatic lesion", "liver lesion", "hemangioma", "haemangioma", "hypodensit", "segment", "hcc", "hepatocellular"}},
+	{"liver", "The left lobe is {normal|not enlarged}.", []string{"cirrho", "left lobe", "left hepatic"}},
+	{"gallbladder", "The gallbladder {wall is not thickened|is not distended}.", []string{"cholecyst", "gallbladder wall", "removed"}},
+	{"spleen", "Splenic attenuation is homogeneous.", []string{"granuloma", "splenic lesion", "splenic mass", "splenic abscess", "lymphoma", "infarct"}},
+	{"spleen", "No perisplenic fluid.", []string{"fluid", "ascites", "collection"}},
+	{"adrenals", "{Both adrenal limbs are slender.|No adrenal mass.}", []string{"nodule", "hyperplasia", "thickening", "adrenal mass", "adenoma", "myelolipoma", "metasta"}},
+	{"kidneys", "{No renal mass.|No solid renal lesion.}", []string{"renal mass", "renal cell", "rcc", "nephrectomy"}},
+	{"kidneys", "Kidneys measure {10.5|11|11.2|11.8} cm (right) and {10.9|11.4|11.6|12} cm (left).", []string{"nephrectomy", "atrophy", "transplant"}},
+	{"bowel", "The duodenum is unremarkable.", []string{"duoden", "whipple", "pancreaticoduoden", "ampull"}},
+	{"bowel", "{No colonic wall thickening.|The colon is {unremarkable|normal in calibre}.}", []string{"colon", "colitis", "diverticulitis", "hemicolectomy"}},
+	{"vessels", "{The SMA and coeliac axis are patent at their origins.|Conventional arterial anatomy.}", []string{"sma", "celiac", "coeliac", "artery", "arterial"}},
+	{"vessels", "{The portal venous system is patent.|Patent portal, splenic and superior mesenteric veins.}", []string{"vein", "portal", "smv", "thromb"}},
+	{"nodes", "No mesenteric lymphadenopathy.", []string{"lymph", "node", "mesenteric"}},
+	{"peritoneum", "{No omental stranding.|The omentum is unremarkable.}", []string{"omental", "omentum"}},
+	{"pelvis", "{The prostate is not enlarged.|The uterus is anteverted and unremarkable.}", []string{"prostat", "uter", "fibroid"}},
+	{"lungs", "{No pulmonary nodule at the lung bases.|No suspicious basal pulmonary nodule.}", []string{"nodule", "metasta"}},
+	{"lungs", "{The visualised mediastinum is unremarkable.|No hiatus hernia.}", []string{"hiatus", "mediastin"}},
+	{"bones", "{The sacroiliac joints are unremarkable.|No fracture.}", []string{"fracture", "sacroiliac"}},
+	{"bones", "{Mild lumbar spondylosis.|Small Schmorl's nodes in the lumbar spine.}", []string{"spondylosis", "degenerative"}},
 }
 
 // distractorFindings returns k findings about organs not in exclude.
@@ -163,7 +239,61 @@ func (g *gen) distractorFindings(k int, exclude ...string) []finding {
 		used[d.organ] = true
 		out = append(out, finding{organ: d.organ, text: g.fill(d.en), ja: g.fill(d.ja), imp: d.imp})
 	}
+	// Extras come second, so that they can be checked against every main
+	// statement too ("no inguinal hernia" never beside "small inguinal
+	// hernia").
+	if g.st.long || g.st.verbose {
+		var all strings.Builder
+		all.WriteString(g.keyText)
+		for _, f := range out {
+			all.WriteString(" " + strings.ToLower(f.text))
+		}
+		context := all.String()
+		for i := range out {
+			if n := g.nExtras(); n > 0 {
+				out[i].text = strings.Join(append([]string{out[i].text}, g.extrasFor(out[i].organ, n, context)...), " ")
+			}
+		}
+	}
 	return out
+}
+
+// nExtras is how many further sentences an organ gets in this style.
+func (g *gen) nExtras() int {
+	switch {
+	case g.st.long:
+		return g.pickIntW([]float64{0.5, 2, 3, 3})
+	case g.st.verbose && g.chance(0.2):
+		return 1
+	}
+	return 0
+}
+
+// extrasFor returns up to n extra sentences about organ that contradict
+// nothing in context (lower-case text of the report so far).
+func (g *gen) extrasFor(organ string, n int, context string) []string {
+	var out []string
+	for _, i := range g.r.Perm(len(distractorExtras)) {
+		if len(out) >= n {
+			break
+		}
+		e := distractorExtras[i]
+		if e.organ != organ || conflicts(context, e.avoid) {
+			continue
+		}
+		out = append(out, g.x(e.en))
+	}
+	return out
+}
+
+// conflicts reports whether text uses any of the words.
+func conflicts(text string, words []string) bool {
+	for _, w := range words {
+		if strings.Contains(text, w) {
+			return true
+		}
+	}
+	return false
 }
 
 // fill expands a template and its size slots.
@@ -197,6 +327,8 @@ func (g *gen) fill(t string) string {
 // nDistractors is how many other-organ findings a style writes.
 func (g *gen) nDistractors() int {
 	switch {
+	case g.st.long:
+		return g.between(11, 16)
 	case g.st.terse:
 		return g.between(0, 2)
 	case g.st.verbose:

@@ -15,6 +15,7 @@ type finding struct {
 	text  string
 	ja    string // optional Japanese rendering of the same statement
 	imp   string // optional short form for the impression (incidental findings)
+	block bool   // a multi-line template block (synoptic report)
 }
 
 // report is a composed report before rendering. Every field holds English
@@ -37,6 +38,9 @@ type report struct {
 	// irTechnique marks a procedure report: technique goes under
 	// PROCEDURE-like headings.
 	procedure bool
+	// addendum, when set, is appended as an ADDENDUM after the impression;
+	// its content is part of what decides the label.
+	addendum []string
 }
 
 // style is how one report is written.
@@ -54,6 +58,7 @@ type style struct {
 	ja         int // 0 none, 1 headings and some distractors, 2 + key sentences, 3 + Japanese impression, 4 mostly Japanese
 	terse      bool
 	verbose    bool
+	long       bool // long organ-by-organ report (250-450 words)
 	lower      bool // whole report lower-case (some RIS exports)
 	upper      bool // whole report upper-case (old RIS)
 	technique  bool
@@ -78,6 +83,9 @@ type gen struct {
 	task      string
 	st        style
 	noiseFree bool
+	// keyText is the lower-case text of the key findings and impression,
+	// so that distractors never contradict it.
+	keyText string
 }
 
 func newGen(r *rand.Rand, task string, noiseFree bool) *gen {
@@ -112,8 +120,14 @@ func (g *gen) drawStyle() style {
 	case x < 0.21:
 		s.ja = 4
 	}
-	s.terse = g.chance(0.25)
+	s.terse = g.chance(0.22)
 	s.verbose = !s.terse && g.chance(0.35)
+	// Long reports list every organ, often with headings per organ.
+	s.long = !s.terse && g.chance(0.16)
+	if s.long {
+		s.verbose = true
+		s.structured = s.structured || (s.headed && g.chance(0.5))
+	}
 	switch x := g.r.Float64(); {
 	case x < 0.03:
 		s.lower = true
@@ -376,6 +390,11 @@ func monthName(m int) string {
 
 func (g *gen) monthsAgo() string {
 	return g.pick(fmt.Sprintf("%d months ago", g.between(2, 18)), fmt.Sprintf("in %d", g.between(2012, 2024)), fmt.Sprintf("%d years ago", g.between(1, 8)), "last year")
+}
+
+// recently is a time in the last weeks (a new diagnosis, a fresh stent).
+func (g *gen) recently() string {
+	return g.pick("last week", "2 weeks ago", "3 weeks ago", "10 days ago", "on "+g.date(), "recently", "this month", "yesterday")
 }
 
 func (g *gen) age() string {

@@ -60,7 +60,7 @@ func pancreasCases() []caseType {
 // key findings are set.
 func (g *gen) assemble(rep *report, exclude ...string) *report {
 	rep.nKey = len(rep.findings)
-	exclude = append(exclude, keyOrgans(rep)...)
+	exclude = append(exclude, g.keyOrgans(rep)...)
 	rep.findings = append(rep.findings, g.distractorFindings(g.nDistractors(), exclude...)...)
 	if rep.comparison == "" {
 		rep.comparison = g.comparisonLine()
@@ -134,6 +134,9 @@ func pNewMass(g *gen) *report {
 	if met {
 		rep.jaImpression = append(rep.jaImpression, "多発肝転移。")
 	}
+	if g.chance(0.15) {
+		g.synopticize(rep, synSpec{site: s, size: size, kind: kind, met: met}, 0)
+	}
 	return g.assemble(rep, "pancreas", "biliary")
 }
 
@@ -143,7 +146,7 @@ func pKnownStaging(g *gen) *report {
 	op, _ := g.surgery(s)
 	how := g.pick("EUS-FNA", "EUS-guided biopsy", "EUS-FNB", "percutaneous biopsy", "ERCP brushings", "biopsy")
 	ind := g.pick(
-		g.xf("{Biopsy-proven|Newly diagnosed|Recently diagnosed|Histologically confirmed} %s{| ({%s|%s} %s)}{, treatment-naive|, treatment naive|, not yet treated|}. {Staging|Pre-operative staging|Assess resectability|Resectability assessment|Staging prior to treatment planning|Staging before MDT}.", g.pdacAt(s), how, how, g.monthsAgo()),
+		g.xf("{Biopsy-proven|Newly diagnosed|Recently diagnosed|Histologically confirmed} %s{| ({%s|%s} %s)}{, treatment-naive|, treatment naive|, not yet treated|}. {Staging|Pre-operative staging|Assess resectability|Resectability assessment|Staging prior to treatment planning|Staging before MDT}.", g.pdacAt(s), how, how, g.recently()),
 		g.xf("%s with %s {diagnosed on|confirmed by} %s{| last week}. {Surgical planning|Pre-op planning|For surgical consultation|Assess candidacy for %s|Staging}.", g.age(), g.pdacAt(s), how, op),
 		g.xf("Known %s, {awaiting|scheduled for|planned for|referred for} {surgery|%s|neoadjuvant chemotherapy|neoadjuvant FOLFIRINOX|oncology review|first cycle of chemotherapy|MDT discussion}. {Baseline|Staging|Pretreatment baseline} CT.", g.pdacAt(s), op),
 		g.xf("Pancreatic %s adenocarcinoma on {EUS biopsy|cytology}, {no prior treatment|treatment-naive|untreated}. Baseline {staging|imaging} {before|prior to} {neoadjuvant therapy|surgery|chemotherapy}.", s.en),
@@ -157,7 +160,7 @@ func pKnownStaging(g *gen) *report {
 	f = append(f, g.vessels(kind)...)
 	met := kind == locallyAdvanced && g.chance(0.3)
 	f = append(f, g.metastases(met)...)
-	if g.chance(0.3) {
+	if s.head && g.chance(0.3) {
 		f = append(f, g.x("{A plastic|A metal|A} biliary stent is in place{| with expected pneumobilia}."))
 	}
 	if g.chance(0.12) {
@@ -180,6 +183,9 @@ func pKnownStaging(g *gen) *report {
 		ja:           []string{s.ja + "癌（生検で確認済み、未治療）。", "術前病期診断。", "治療前。"},
 		jaImpression: []string{g.pick("未治療の膵癌。", s.ja+"癌、治療前の病期診断。", "膵癌（生検確定）、切除可能性評価。")},
 		jaIndication: "膵癌（未治療）、術前精査。",
+	}
+	if g.chance(0.3) {
+		g.synopticize(rep, synSpec{site: s, size: size, kind: kind, met: met}, 0)
 	}
 	return g.assemble(rep, "pancreas", "biliary")
 }
@@ -208,6 +214,9 @@ func pStentOnly(g *gen) *report {
 		impression:   imp,
 		ja:           []string{"胆管ステント留置後。", s.ja + "に腫瘤を認め、膵癌を疑う。"},
 		jaImpression: []string{"膵頭部癌疑い、胆管ステント留置後（未治療）。"},
+	}
+	if g.chance(0.15) {
+		g.synopticize(rep, synSpec{site: s, size: size, kind: g.pickIntW([]float64{3, 2, 1})}, 1)
 	}
 	return g.assemble(rep, "pancreas", "biliary")
 }
@@ -334,6 +343,9 @@ func pMetastaticAtDx(g *gen) *report {
 		impression:   imp,
 		ja:           []string{"膵癌、多発肝転移を伴う。", "未治療。"},
 		jaImpression: []string{"多発肝転移を伴う膵癌（治療前）。"},
+	}
+	if g.chance(0.2) {
+		g.synopticize(rep, synSpec{site: s, size: g.cm(2, 6), kind: locallyAdvanced, met: true}, 0)
 	}
 	return g.assemble(rep, "pancreas", "liver")
 }
@@ -501,6 +513,9 @@ func pOnChemo(g *gen) *report {
 		jaImpression: []string{"膵癌、化学療法後の効果判定。"},
 		jaIndication: "膵癌化学療法中、効果判定。",
 	}
+	if g.chance(0.12) {
+		g.synopticize(rep, synSpec{site: s, size: g.cm(1.5, 5), kind: g.pickIntW([]float64{1, 2, 3}), met: liver, treated: g.chemoCourse(rx)}, 0)
+	}
 	if liver {
 		return g.assemble(rep, "pancreas", "liver")
 	}
@@ -509,24 +524,36 @@ func pOnChemo(g *gen) *report {
 
 func pNeoadjuvant(g *gen) *report {
 	s := g.site()
-	rx := g.pick(g.chemo(), g.chemo()+" followed by chemoradiation", "FOLFIRINOX and SBRT", "gemcitabine-based chemoradiation", "total neoadjuvant therapy")
-	ind := g.xf("{Borderline resectable|Locally advanced|Resectable|} %s {s/p|status post|after|following|having completed} {neoadjuvant|preoperative|induction} %s{| x %s cycles}. {Restaging prior to surgery|Pre-operative restaging|Assess resectability after neoadjuvant therapy|Restaging before Whipple}.", g.pdacAt(s), rx, g.cycles())
+	rx := g.pick(g.chemo(), g.chemo()+" followed by chemoradiation", "FOLFIRINOX and SBRT", "gemcitabine-based chemoradiation", "total neoadjuvant therapy",
+		g.chemo()+" and SBRT", "mFOLFIRINOX followed by capecitabine-based chemoradiotherapy")
+	c := g.between(2, 8)
+	ind := g.pick(
+		g.xf("{Borderline resectable|Locally advanced|Resectable|} %s {s/p|status post|after|following|having completed} {neoadjuvant|preoperative|induction} %s{| x %d cycles}. {Restaging prior to surgery|Pre-operative restaging|Assess resectability after neoadjuvant therapy|Restaging before Whipple}.", g.pdacAt(s), rx, c),
+		// Restaging part-way through the neoadjuvant course is still
+		// post-treatment.
+		g.xf("{Borderline resectable|BR} %s, {after|having received} %d of %d planned cycles of neoadjuvant %s. {Interval restaging|Mid-treatment restaging|Response assessment}.", g.pdac(), c, c+g.between(2, 6), g.chemo()),
+		g.xf("%s, {post-neoadjuvant|post neoadjuvant|after neoadjuvant} %s{ %s|}. {Surgical planning|Candidate for Whipple?|Restaging for MDT}.", capFirst(g.pdacAt(s)), rx, g.monthsAgo()),
+		g.xf("{%s with |}%s {treated with|on} neoadjuvant %s (C%dD1). {Restaging|Re-staging CT}.", g.age(), g.pdacAt(s), g.chemo(), c),
+	)
+	kind := g.pickIntW([]float64{1.2, 2, 1})
+	before, after := g.cm(2.5, 4.5), g.cm(0.8, 2.5)
 	f := []string{
-		g.xf("The pancreatic %s {mass|tumor} {is less conspicuous|has decreased in size|is smaller}, now %s{| versus %s pre-treatment}.", s.en, g.cm(0.8, 2.5), g.cm(2.5, 4.5)),
-		g.x("{Soft tissue contact with the SMV is less extensive|Persistent perivascular soft tissue around the SMA, which may represent post-treatment fibrosis or residual tumour|The fat plane around the SMA has improved}."),
+		g.xf("The pancreatic %s {mass|tumor} {is less conspicuous|has decreased in size|is smaller}, now %s{| versus %s pre-treatment}.", s.en, after, before),
+		g.x("{Soft tissue contact with the SMV is less extensive|Persistent perivascular soft tissue around the SMA, which may represent post-treatment fibrosis or residual tumour|The fat plane around the SMA has improved|Hazy perivascular soft tissue persists, likely post-treatment change}."),
 	}
 	if g.chance(0.5) {
 		f = append(f, g.ductSigns(s)...)
 	}
 	vasc := g.chance(0.5)
 	if vasc {
-		f = append(f, g.vessels(g.pickIntW([]float64{1, 2, 1}))...)
+		f = append(f, g.vessels(kind)...)
 	}
 	f = append(f, g.metastases(false)...)
 	imp := []string{g.xf("{Treatment response|Interval decrease in size|Partial response} of pancreatic %s {adenocarcinoma|cancer} {after|following} neoadjuvant therapy{|; no new metastatic disease}.", s.en),
 		g.x("{Post-treatment changes limit assessment of vascular involvement|Candidate for resection per MDT|Residual tumour versus fibrosis along the SMV}.")}
 	if vasc {
-		imp = append(imp, g.x("{Remains|Now} {borderline resectable|resectable|locally advanced} {per NCCN criteria|by NCCN|}{| after treatment}."))
+		rl := g.resectabilityLine(kind)
+		imp = append(imp, g.pick("Remains ", "Now ")+strings.ToLower(rl[:1])+rl[1:])
 	}
 	rep := &report{
 		indication:   []string{ind},
@@ -536,6 +563,9 @@ func pNeoadjuvant(g *gen) *report {
 		ja:           []string{"術前化学療法後の再評価。", "腫瘍は縮小。"},
 		jaImpression: []string{"膵癌、術前治療後の効果判定：部分奏効。"},
 		jaIndication: "膵癌、術前化学療法後。",
+	}
+	if g.chance(0.25) {
+		g.synopticize(rep, synSpec{site: s, size: after, kind: kind, treated: g.pf("neoadjuvant %s{| x %d cycles}", rx, c)}, 0)
 	}
 	return g.assemble(rep, "pancreas")
 }

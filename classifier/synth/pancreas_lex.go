@@ -139,8 +139,13 @@ func (g *gen) massSentence(s pSite, size string) string {
 	}
 	switch g.between(0, 7) {
 	case 0, 1, 2:
-		return g.xf("{There is a|A|An|Redemonstrated|Interval development of a|New} %s %s {is seen |is noted |is present |identified |}{in|within|arising from|centred in} the %s {measuring|which measures|of approximately|,} %s{| in maximal dimension| in axial dimension| (series 3, image %d)}.",
-			g.hypo(), g.massWord(), where, size, g.between(20, 140))
+		verb := g.pick("is seen ", "is noted ", "is present ", "is identified ", "")
+		lead := g.pick("A", "An", "Redemonstrated", "New")
+		if verb == "" {
+			lead = g.pick("There is a", "There is an", "Interval development of a", "Redemonstrated", "New", "A")
+		}
+		return g.xf("%s %s %s %s{in|within|arising from|centred in} the %s {measuring|which measures|of approximately|,} %s{| in maximal dimension| in axial dimension| (series 3, image %d)}.",
+			lead, g.hypo(), g.massWord(), verb, where, size, g.between(20, 140))
 	case 3:
 		return g.xf("In the %s there is {a|an} %s %s {of|measuring} %s{| with indistinct margins| with ill-defined margins| infiltrating the peripancreatic fat| extending to the peripancreatic fat}.", where, g.hypo(), g.massWord(), size)
 	case 4:

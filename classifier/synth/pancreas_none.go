@@ -86,6 +86,9 @@ func pNegated(g *gen) *report {
 		ja:           []string{g.jaNoMass(), g.jaNoMass()},
 		jaImpression: []string{g.pick("膵癌を示唆する所見なし。", "膵に腫瘤性病変なし。")},
 	}
+	if g.chance(0.1) {
+		g.synopticize(rep, synSpec{site: g.site(), noTumour: true}, 0)
+	}
 	return g.assemble(rep, "pancreas")
 }
 
@@ -478,7 +481,8 @@ func pOtherCancer(g *gen) *report {
 	}
 	// Long distractor findings: other-cancer reports are the longest.
 	rep.nKey = len(rep.findings)
-	rep.findings = append(rep.findings, g.distractorFindings(g.nDistractors()+g.between(0, 4), "pancreas", c.organ)...)
+	ex := append([]string{"pancreas", c.organ}, g.keyOrgans(rep)...)
+	rep.findings = append(rep.findings, g.distractorFindings(g.nDistractors()+g.between(0, 4), ex...)...)
 	rep.comparison = g.comparisonLine()
 	return rep
 }

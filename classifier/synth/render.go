@@ -29,12 +29,15 @@ var organHeading = map[string][]string{
 }
 
 // render writes the report in the drawn style: indication, (technique,
-// comparison,) findings and impression, in that order.
+// comparison,) findings and impression, in that order, then what may follow
+// an impression (recommendations, communication, addenda).
 //
 // In the "extracted" style it writes what the pipeline hands the classifier
 // for a headed report (pipeline.Report.ClassifierInput): the three sections'
 // bodies without headings, joined by newlines, technique and comparison
-// left out.
+// left out. Text after the impression under headings the pipeline does not
+// know (RECOMMENDATION, ADDENDUM) stays in the impression body, as the
+// pipeline's section splitter leaves it.
 func (g *gen) render(rep *report) string {
 	st := g.st
 	fullJA := st.ja >= 4 && len(rep.ja) > 0
@@ -51,18 +54,31 @@ func (g *gen) render(rep *report) string {
 			ind += " " + rep.jaIndication
 		}
 	}
+	// A top addendum (full text only: the pipeline drops text before the
+	// first heading, so one that decides the label must not go there).
+	if !st.extracted && st.headed && len(rep.addendum) == 0 && g.chance(0.015) {
+		sections = append(sections, g.addendumHead()+" "+g.genericAddendum())
+	}
 	if ind != "" {
 		sections = append(sections, g.section(g.head("indication"), ind))
 	}
-	if !st.extracted && !fullJA && len(rep.technique) > 0 && (rep.procedure || st.technique) {
+	if !st.extracted && !fullJA && len(rep.technique) > 0 && (rep.procedure || st.technique || st.long) {
 		name := "technique"
 		if rep.procedure {
 			name = g.pick("procedure", "technique", "technique")
 		}
-		sections = append(sections, g.section(g.head(name), strings.Join(rep.technique, " ")))
+		tech := rep.technique
+		if st.long && !rep.procedure {
+			tech = append(append([]string{}, tech...), g.longTechnique()...)
+		}
+		sections = append(sections, g.section(g.head(name), strings.Join(tech, " ")))
 	}
-	if !st.extracted && st.comparison && rep.comparison != "" {
-		sections = append(sections, g.section(g.head("comparison"), rep.comparison))
+	if !st.extracted && (st.comparison || st.long) && rep.comparison != "" {
+		cmp := rep.comparison
+		if st.long || g.chance(0.25) {
+			cmp = g.comparisonParagraph()
+		}
+		sections = append(sections, g.section(g.head("comparison"), cmp))
 	}
 
 	fs := g.orderFindings(rep)
@@ -81,8 +97,12 @@ func (g *gen) render(rep *report) string {
 		// Image references follow measured findings of any kind.
 		for i := range fs {
 			t := fs[i].text
-			if (strings.Contains(t, " cm") || strings.Contains(t, " mm")) && strings.HasSuffix(t, ".") && g.chance(0.08) {
-				fs[i].text = strings.TrimSuffix(t, ".") + " " + g.pick("(", "(", "[") + g.imageRef() + g.pick(").", ").", "].")
+			if !fs[i].block && (strings.Contains(t, " cm") || strings.Contains(t, " mm")) && strings.HasSuffix(t, ".") && g.chance(0.08) {
+				if g.chance(0.7) {
+					fs[i].text = strings.TrimSuffix(t, ".") + " (" + g.imageRef() + ")."
+				} else {
+					fs[i].text = strings.TrimSuffix(t, ".") + " [" + g.imageRef() + "]."
+				}
 			}
 		}
 		if st.ja >= 1 {
@@ -100,6 +120,9 @@ func (g *gen) render(rep *report) string {
 			}
 			fs = append(fs[:at], append([]finding{extra}, fs[at:]...)...)
 		}
+		if !rep.procedure && g.chance(0.12+0.2*b2f(st.long)) {
+			fs = append([]finding{{text: g.compareFinding()}}, fs...)
+		}
 	}
 	if len(fs) > 0 {
 		sections = append(sections, g.section(g.head("findings"), g.findingsText(fs)))
@@ -116,18 +139,63 @@ func (g *gen) render(rep *report) string {
 			imp = append(imp, rep.jaImpression...)
 		}
 	}
-	// Real impressions often end (or, now and then, start) with incidental
-	// findings; they never bear on the label.
+	// Recommendations may leave the impression for a section of their own.
+	var recs []string
+	if st.headed && !fullJA && g.chance(0.4) {
+		var keep []string
+		for _, it := range imp {
+			if recRe.MatchString(it) && len(imp) > 1 {
+				recs = append(recs, it)
+			} else {
+				keep = append(keep, it)
+			}
+		}
+		imp = keep
+	}
+	if !fullJA && !st.terse && g.chance(0.12+0.25*b2f(st.long)) {
+		recs = append(recs, g.genericRec())
+	}
+	// Real impressions often end (or start) with incidental findings; they
+	// never bear on the label. Long reports number four to six items with
+	// the key item anywhere.
 	if inc := g.incidentalImpressions(rep); len(inc) > 0 && !fullJA {
-		if g.chance(0.15) {
+		switch {
+		case st.long && g.chance(0.55):
+			at := g.between(1, len(inc))
+			imp = append(append(append([]string{}, inc[:at]...), imp...), inc[at:]...)
+		case g.chance(0.15):
 			imp = append(inc, imp...)
-		} else {
+		default:
 			imp = append(imp, inc...)
 		}
 	}
-	if len(imp) > 0 {
-		sections = append(sections, g.section(g.head("impression"), g.list(imp)))
+	var tail []string // what follows the impression, in order
+	if len(recs) > 0 {
+		if g.chance(0.6) {
+			tail = append(tail, g.section(g.recHead(), g.list(recs)))
+		} else {
+			imp = append(imp, recs...)
+		}
 	}
+	if !fullJA && g.chance(0.07+0.1*b2f(st.long)) {
+		tail = append(tail, g.communicationLine())
+	}
+	switch {
+	case len(rep.addendum) > 0:
+		tail = append(tail, g.addendumHead()+" "+strings.Join(rep.addendum, " "))
+	case !fullJA && g.chance(0.03):
+		tail = append(tail, g.addendumHead()+" "+g.genericAddendum())
+	}
+	if len(imp) > 0 || len(tail) > 0 {
+		body := g.list(imp)
+		if st.extracted && len(tail) > 0 {
+			// The pipeline's impression runs on to the end of the report.
+			body = strings.TrimSpace(body + "\n" + strings.Join(tail, "\n"))
+			tail = nil
+		}
+		sections = append(sections, g.section(g.head("impression"), body))
+	}
+	sections = append(sections, tail...)
 	if st.artefacts && !st.extracted && g.chance(0.5) {
 		sections = append(sections, g.pick(
 			"This report was generated using voice recognition software; minor transcription errors may be present.",
@@ -147,15 +215,26 @@ func (g *gen) render(rep *report) string {
 	return g.postProcess(text)
 }
 
-// incidentalImpressions picks up to two of the report's distractor findings
-// that have a short impression form.
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// incidentalImpressions picks distractor findings that have a short
+// impression form: up to two, up to four in long reports.
 func (g *gen) incidentalImpressions(rep *report) []string {
-	if g.st.terse || !g.chance(0.35) {
+	maxN, p := 2, 0.35
+	if g.st.long {
+		maxN, p = 4, 0.85
+	}
+	if g.st.terse || !g.chance(p) {
 		return nil
 	}
 	var out []string
 	for _, f := range rep.findings[min(rep.nKey, len(rep.findings)):] {
-		if f.imp != "" && len(out) < 2 && g.chance(0.6) {
+		if f.imp != "" && len(out) < maxN && g.chance(0.6) {
 			out = append(out, f.imp)
 		}
 	}
@@ -227,6 +306,13 @@ func (g *gen) findingsText(fs []finding) string {
 			buf = nil
 		}
 		for _, f := range fs {
+			if f.block {
+				// A template block stands on its own lines.
+				flush()
+				lines = append(lines, f.text)
+				cur = ""
+				continue
+			}
 			if f.organ != cur {
 				flush()
 				cur = f.organ
@@ -237,8 +323,24 @@ func (g *gen) findingsText(fs []finding) string {
 		return strings.Join(lines, "\n")
 	}
 	texts := make([]string, len(fs))
+	hasBlock := false
 	for i, f := range fs {
 		texts[i] = f.text
+		hasBlock = hasBlock || f.block
+	}
+	if hasBlock {
+		var b strings.Builder
+		for i, f := range fs {
+			switch {
+			case i == 0:
+			case f.block || fs[i-1].block:
+				b.WriteString("\n")
+			default:
+				b.WriteString(" ")
+			}
+			b.WriteString(f.text)
+		}
+		return b.String()
 	}
 	if g.st.verbose && len(texts) > 3 && g.chance(0.5) {
 		// paragraphs
