@@ -1,17 +1,37 @@
 package transformer
 
 import (
+	"fmt"
 	"math"
 	"testing"
 
 	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:staticcheck
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 	gctx "github.com/gomlx/gomlx/pkg/ml/context"
+
+	"github.com/radflag/radflag/classifier/gemm"
 )
 
 // TestCustomGradientsMatchAutodiff compares the matrix-product gradients
-// with gomlx's own (slow) autodiff on a tiny model.
+// with gomlx's own (slow) autodiff on a tiny model, with the products
+// written in matmul order (the classifier/gemm kernel's layout) and with
+// transposed operands.
 func TestCustomGradientsMatchAutodiff(t *testing.T) {
+	for _, order := range []bool{true, false} {
+		t.Run(fmt.Sprintf("matmul_order=%v", order), func(t *testing.T) {
+			old := matMulOrder
+			matMulOrder = func() bool { return order }
+			defer func() { matMulOrder = old }()
+			before := gemm.Calls()
+			testCustomGradients(t)
+			if order && gemm.Active() && gemm.Calls() == before {
+				t.Error("no product reached the classifier/gemm kernel")
+			}
+		})
+	}
+}
+
+func testCustomGradients(t *testing.T) {
 	c, w, tj := tinyModel(t, 3)
 	_ = tj
 	backend, err := NewBackend()

@@ -7,6 +7,8 @@ import (
 	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:staticcheck
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 	"github.com/gomlx/gomlx/pkg/ml/context"
+
+	"github.com/radflag/radflag/classifier/gemm"
 )
 
 // customProduct computes fwd(a, b) with gradients given by gradA and gradB,
@@ -19,6 +21,9 @@ import (
 // term ties the output to the identity nodes aI and bI, so autodiff visits
 // them after the output; the output's identity records the adjoint v, and
 // aI and bI return gradA(v) and gradB(v) in place of what reached them.
+// The tie reads one element of each (a full ReduceAllSum, and the
+// broadcast back in its gradient, cost about a fifth of a training step
+// once the products themselves are fast).
 func customProduct(a, b *Node, fwd func(a, b *Node) *Node, gradA, gradB func(a, b, v *Node) *Node) *Node {
 	if plainGradients {
 		return fwd(a, b)
@@ -37,7 +42,7 @@ func customProduct(a, b *Node, fwd func(a, b *Node) *Node, gradA, gradB func(a, 
 		return gradB(a, b, adjoint)
 	})
 	y := fwd(StopGradient(aI), StopGradient(bI))
-	tie := MulScalar(Add(ReduceAllSum(aI), ReduceAllSum(bI)), 0)
+	tie := MulScalar(Add(firstElem(aI), firstElem(bI)), 0)
 	y = Add(y, tie)
 	return IdentityWithCustomGradient(y, func(_, v *Node) *Node {
 		adjoint = v
@@ -45,15 +50,53 @@ func customProduct(a, b *Node, fwd func(a, b *Node) *Node, gradA, gradB func(a, 
 	})
 }
 
+// firstElem is x[0, ..., 0] as a scalar.
+func firstElem(x *Node) *Node {
+	specs := make([]SliceAxisSpec, x.Rank())
+	for i := range specs {
+		specs[i] = AxisRange(0, 1)
+	}
+	return Reshape(Slice(x, specs...))
+}
+
 // plainGradients switches customProduct to gomlx's own autodiff (tests).
 var plainGradients = false
 
+// matMulOrder, when the graph is built, says whether to write every product
+// as a DotGeneral in matmul order (lhs [batch..., M, K], rhs [batch..., K,
+// N]), transposing operands first where needed: only that layout reaches
+// simplego's packgemm path, and so classifier/gemm's kernel. Without the
+// kernel the transposed-operand DotGenerals are faster (simplego's own
+// paths take them as they are; BENCHMARKS.md). A variable for tests and
+// benchmarks.
+var matMulOrder = gemm.Active
+
+// mm is the batched matmul a [n..., m, k] · b [n..., k, p] over the
+// leading axes both share (batch axes first, as isMatMulOrder wants).
+func mm(a, b *Node) *Node {
+	nb := a.Rank() - 2
+	batch := make([]int, nb)
+	for i := range batch {
+		batch[i] = i
+	}
+	return DotGeneral(a, []int{nb + 1}, batch, b, []int{nb}, batch)
+}
+
+// swapLast transposes the last two axes.
+func swapLast(x *Node) *Node { return Transpose(x, -1, -2) }
+
 // matMul2D multiplies x [m, k] by w [k, n].
 func matMul2D(x, w *Node) *Node {
-	return customProduct(x, w,
-		func(a, b *Node) *Node { return DotGeneral(a, []int{1}, nil, b, []int{0}, nil) },
-		func(_, b, v *Node) *Node { return DotGeneral(v, []int{1}, nil, b, []int{1}, nil) }, // v·wᵀ
-		func(a, _, v *Node) *Node { return DotGeneral(a, []int{0}, nil, v, []int{0}, nil) }, // xᵀ·v
+	if !matMulOrder() {
+		return customProduct(x, w,
+			func(a, b *Node) *Node { return DotGeneral(a, []int{1}, nil, b, []int{0}, nil) },
+			func(_, b, v *Node) *Node { return DotGeneral(v, []int{1}, nil, b, []int{1}, nil) }, // v·wᵀ
+			func(a, _, v *Node) *Node { return DotGeneral(a, []int{0}, nil, v, []int{0}, nil) }, // xᵀ·v
+		)
+	}
+	return customProduct(x, w, mm,
+		func(_, b, v *Node) *Node { return mm(v, swapLast(b)) }, // v·wᵀ
+		func(a, _, v *Node) *Node { return mm(swapLast(a), v) }, // xᵀ·v
 	)
 }
 
@@ -64,19 +107,36 @@ func dense(x, w, bias *Node) *Node {
 
 // batchedQK computes q·kᵀ per batch: q, k [n, s, d] → [n, s, s].
 func batchedQK(q, k *Node) *Node {
+	if !matMulOrder() {
+		return customProduct(q, k,
+			func(a, b *Node) *Node { return DotGeneral(a, []int{2}, []int{0}, b, []int{2}, []int{0}) },
+			func(_, b, v *Node) *Node { return DotGeneral(v, []int{2}, []int{0}, b, []int{1}, []int{0}) }, // dQ = V·K
+			func(a, _, v *Node) *Node { return DotGeneral(v, []int{1}, []int{0}, a, []int{1}, []int{0}) }, // dK = Vᵀ·Q
+		)
+	}
 	return customProduct(q, k,
-		func(a, b *Node) *Node { return DotGeneral(a, []int{2}, []int{0}, b, []int{2}, []int{0}) },
-		func(_, b, v *Node) *Node { return DotGeneral(v, []int{2}, []int{0}, b, []int{1}, []int{0}) }, // dQ = V·K
-		func(a, _, v *Node) *Node { return DotGeneral(v, []int{1}, []int{0}, a, []int{1}, []int{0}) }, // dK = Vᵀ·Q
+		func(a, b *Node) *Node { return mm(a, swapLast(b)) },
+		func(_, b, v *Node) *Node { return mm(v, b) }, // dQ = V·K
+		// dK = Vᵀ·Q, computed as (Qᵀ·V)ᵀ: two transposes of [n, s, d]
+		// cost less than one of V [n, s, s].
+		func(a, _, v *Node) *Node { return swapLast(mm(swapLast(a), v)) },
 	)
 }
 
 // batchedPV computes p·v per batch: p [n, s, s], v [n, s, d] → [n, s, d].
 func batchedPV(p, val *Node) *Node {
-	return customProduct(p, val,
-		func(a, b *Node) *Node { return DotGeneral(a, []int{2}, []int{0}, b, []int{1}, []int{0}) },
-		func(_, b, v *Node) *Node { return DotGeneral(v, []int{2}, []int{0}, b, []int{2}, []int{0}) }, // dP = G·Vᵀ
-		func(a, _, v *Node) *Node { return DotGeneral(a, []int{1}, []int{0}, v, []int{1}, []int{0}) }, // dV = Pᵀ·G
+	if !matMulOrder() {
+		return customProduct(p, val,
+			func(a, b *Node) *Node { return DotGeneral(a, []int{2}, []int{0}, b, []int{1}, []int{0}) },
+			func(_, b, v *Node) *Node { return DotGeneral(v, []int{2}, []int{0}, b, []int{2}, []int{0}) }, // dP = G·Vᵀ
+			func(a, _, v *Node) *Node { return DotGeneral(a, []int{1}, []int{0}, v, []int{1}, []int{0}) }, // dV = Pᵀ·G
+		)
+	}
+	return customProduct(p, val, mm,
+		func(_, b, v *Node) *Node { return mm(v, swapLast(b)) }, // dP = G·Vᵀ
+		// dV = Pᵀ·G, computed as (Gᵀ·P)ᵀ: two transposes of [n, s, d]
+		// cost less than one of P [n, s, s].
+		func(a, _, v *Node) *Node { return swapLast(mm(swapLast(v), a)) },
 	)
 }
 

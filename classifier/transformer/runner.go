@@ -8,13 +8,18 @@ import (
 	. "github.com/gomlx/gomlx/pkg/core/graph"    //nolint:staticcheck
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 	"github.com/gomlx/gomlx/pkg/ml/context"
+
+	"github.com/radflag/radflag/classifier/gemm"
 )
 
 // NewBackend returns gomlx's pure-Go backend, running ops one after the
 // other (each op still uses every core). In gomlx v0.27.3 the default
 // parallel op scheduling can deadlock the training graph: ops running on
 // pool workers wait in DotGeneral for more workers of the same full pool.
+// gemm.Install first, so that matmuls use classifier/gemm's AVX2 kernel
+// where the CPU has it.
 func NewBackend() (backends.Backend, error) {
+	gemm.Install()
 	b, err := backends.NewWithConfig("go:ops_sequential")
 	if err != nil {
 		return nil, fmt.Errorf("gomlx go backend: %w", err)
