@@ -308,9 +308,12 @@ func randomToken() string {
 	return b64.EncodeToString(b)
 }
 
-// safeNext keeps a post-login redirect on this site.
+// safeNext keeps a post-login redirect on this site. Control characters
+// are refused, not only CR and LF: browsers delete tabs and newlines from
+// a URL, so "/\t/evil.example" would be read as "//evil.example".
 func safeNext(next string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n") {
+	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.ContainsRune(next, '\\') ||
+		strings.ContainsFunc(next, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
 		return "/worklist"
 	}
 	return next
