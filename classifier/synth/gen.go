@@ -65,6 +65,16 @@ type style struct {
 	comparison bool
 	extracted  bool // sections' bodies only, as the pipeline feeds the model
 	dialect    int  // dialectStandard, dialectJaEn, ...: habits of where the report was written
+	// bullet marks dashed impression items (and structured findings lines
+	// when bulletFindings).
+	bullet         string
+	bulletFindings bool
+	decimalComma   bool // "3,2 cm"
+	// Noise (off when noiseFree): run-on sentences (per sentence end), lower
+	// case sentence starts, sloppy spacing.
+	runOn     float64
+	caseNoise bool
+	spacing   bool
 }
 
 // Dialects: English as radiologists of different countries write it. They
@@ -139,12 +149,22 @@ func (g *gen) drawStyle() style {
 	// Most hospitals' reports are headed, so the pipeline usually hands the
 	// model the extracted sections rather than the full text.
 	s.extracted = s.headed && g.chance(0.5)
+	s.bullet = g.pickW([]string{"- ", "• ", "* ", "> ", "· ", "-- "}, []float64{5, 2, 1, 0.3, 0.3, 0.3})
+	s.bulletFindings = s.structured && g.chance(0.1)
+	if !g.noiseFree {
+		if g.chance(0.1) {
+			s.runOn = 0.1 + 0.4*g.r.Float64()
+		}
+		s.caseNoise = g.chance(0.06)
+		s.spacing = g.chance(0.08)
+	}
 	switch x := g.r.Float64(); {
 	case x < 0.10:
 		s.dialect = dialectJaEn
 	case x < 0.16:
 		s.dialect = dialectGerman
 		s.british = true
+		s.decimalComma = g.chance(0.5)
 	case x < 0.23:
 		s.dialect = dialectIndian
 		s.british = true
@@ -326,8 +346,11 @@ func (g *gen) cm(lo, hi float64) string {
 	b := a * (0.55 + 0.4*g.r.Float64())
 	c := a * (0.6 + 0.4*g.r.Float64())
 	x := "x"
-	if g.chance(0.15) {
+	switch {
+	case g.chance(0.15):
 		x = "×"
+	case g.chance(0.03):
+		x = "X"
 	}
 	useMM := g.chance(0.4)
 	f := func(v float64) string {
@@ -340,23 +363,40 @@ func (g *gen) cm(lo, hi float64) string {
 	if useMM {
 		unit = " mm"
 	}
-	if g.chance(0.15) {
+	if g.chance(0.15) || g.st.dialect == dialectJaEn && g.chance(0.5) {
 		unit = strings.TrimSpace(unit)
 	}
 	suffix := ""
 	if g.chance(0.05) {
-		suffix = g.pick(" in maximal dimension", " in axial dimension", " (axial)", " in greatest dimension")
+		suffix = g.pick(" in maximal dimension", " in axial dimension", " (axial)", " in greatest dimension", " (AP x TR)", " (long axis)")
 	}
-	switch g.between(0, 5) {
+	prefix := ""
+	if g.chance(0.03) {
+		prefix = g.pick("~", "approx. ", "up to ")
+	}
+	var out string
+	switch g.between(0, 8) {
 	case 0, 1:
-		return f(a) + unit + suffix
+		out = f(a) + unit
 	case 2, 3:
-		return f(a) + " " + x + " " + f(b) + unit + suffix
+		out = f(a) + " " + x + " " + f(b) + unit
 	case 4:
-		return f(a) + " " + x + " " + f(b) + " " + x + " " + f(c) + unit + suffix
+		out = f(a) + " " + x + " " + f(b) + " " + x + " " + f(c) + unit
+		if g.chance(0.2) {
+			suffix = g.pick(" (AP x TR x CC)", " (TR x AP x CC)", " (AP x LR x CC)")
+		}
+	case 5:
+		out = f(a) + x + f(b) + unit
+	case 6:
+		// "3.2 cm x 2.1 cm"
+		u := strings.TrimSpace(unit)
+		out = f(a) + " " + u + " " + x + " " + f(b) + " " + u
+	case 7:
+		out = f(a) + " by " + f(b) + unit
 	default:
-		return f(a) + x + f(b) + unit + suffix
+		out = f(a) + x + f(b) + x + f(c) + unit
 	}
+	return prefix + out + suffix
 }
 
 // mm returns a whole number of millimetres.
@@ -378,8 +418,13 @@ func (g *gen) date() string {
 	y := g.between(2015, 2025)
 	m := g.between(1, 12)
 	d := g.between(1, 28)
-	if g.st.british {
-		return g.pick(fmt.Sprintf("%02d/%02d/%d", d, m, y), fmt.Sprintf("%d %s %d", d, monthName(m), y))
+	switch {
+	case g.st.dialect == dialectGerman:
+		return g.pick(fmt.Sprintf("%02d.%02d.%d", d, m, y), fmt.Sprintf("%d.%d.%d", d, m, y))
+	case g.st.dialect == dialectJaEn:
+		return g.pick(fmt.Sprintf("%d/%02d/%02d", y, m, d), fmt.Sprintf("%d.%d.%d", y, m, d), fmt.Sprintf("%d-%02d-%02d", y, m, d))
+	case g.st.british:
+		return g.pick(fmt.Sprintf("%02d/%02d/%d", d, m, y), fmt.Sprintf("%d %s %d", d, monthName(m), y), fmt.Sprintf("%d/%d/%d", d, m, y), fmt.Sprintf("%d-%s-%d", d, monthName(m)[:3], y))
 	}
 	return g.pick(fmt.Sprintf("%d/%d/%d", m, d, y), fmt.Sprintf("%d-%02d-%02d", y, m, d), fmt.Sprintf("%s %d, %d", monthName(m), d, y))
 }

@@ -359,7 +359,7 @@ func pIncidentalMass(g *gen) *report {
 	)
 	f := []string{g.xf("{Incidental note is made of a|Incidentally, there is a|Also noted is a} %s %s in the pancreatic %s measuring %s{| with mild upstream ductal dilatation| with abrupt cut-off of the pancreatic duct}.", g.hypo(), g.massWord(), s.en, size)}
 	imp := []string{
-		g.xf("{Incidental|Incidentally detected} %s pancreatic %s {mass|lesion}, %s %s. {Dedicated pancreas protocol CT or MRI and|Recommend} {EUS with biopsy|tissue sampling|urgent referral} {recommended|}.", size, s.en, g.hedge(), g.pdac()),
+		g.xf("{Incidental|Incidentally detected} %s pancreatic %s {mass|lesion}, %s %s. {Dedicated pancreas protocol CT or MRI and {EUS with biopsy|tissue sampling} recommended|Recommend {EUS with biopsy|tissue sampling|urgent referral}|{EUS with biopsy|Tissue sampling} is recommended}.", size, s.en, g.hedge(), g.pdac()),
 	}
 	if g.chance(0.6) {
 		imp = append([]string{g.x("{No acute appendicitis|No renal calculus or hydronephrosis|No acute intra-abdominal abnormality to explain the symptoms|No diverticulitis}.")}, imp...)
@@ -405,7 +405,7 @@ func pPostResectionClear(g *gen) *report {
 		g.xf("%s, %s %s{%s|}. {Surveillance CT|Routine surveillance|Follow-up|CA 19-9 {normal|stable}}.", capFirst(g.pdac()), g.postOp(op), when, adj),
 		g.xf("{%s|} %s {for|(}%s{|)}{, %s|}{| on adjuvant %s| after adjuvant %s}. {Surveillance|Restaging|New abdominal pain}.", g.age(), capFirst(g.postOp(op)), g.pdacAt(s), when, g.chemo(), g.chemo()),
 	)
-	f := []string{g.postWhippleAnatomy(s), g.remnant(true), g.metastases(false)[0]}
+	f := []string{g.postOpAnatomy(s, op), g.remnant(true), g.metastases(false)[0]}
 	if g.chance(0.4) {
 		f = append(f, g.vesselsPatent())
 	}
@@ -435,7 +435,7 @@ func pPostResectionRecurrence(g *gen) *report {
 		g.xf("{%s |}{s/p|status post|post} %s for %s %s. {Rising CA 19-9|New abdominal pain|Restaging|Surveillance}.", g.age(), op, g.pdacAt(s), g.monthsAgo()),
 		g.xf("%s {%s|}, %s {and adjuvant %s|followed by %s|}. {Rising CA 19-9 (%d U/mL)|? recurrence|New back pain|Weight loss}.", capFirst(g.pdacAt(s)), g.monthsAgo(), g.postOp(op), g.chemo(), g.chemo(), g.between(40, 900)),
 	)
-	f := []string{g.postWhippleAnatomy(s)}
+	f := []string{g.postOpAnatomy(s, op)}
 	liver := g.chance(0.5)
 	local := !liver || g.chance(0.5)
 	if local {
@@ -640,7 +640,7 @@ func pTreatedHistoryOther(g *gen) *report {
 	ind := g.xf("{%s. |}{Left flank pain, ? stone|Right lower quadrant pain|Fever and cough|Fall|Haematuria|Abdominal distension|Diarrhoea}. {History of|PMH:|Background:|Hx} %s %s.", g.age(), g.pdac(), tx)
 	var f []string
 	if op != "" && g.chance(0.6) && tx[0] == 's' {
-		f = append(f, g.postWhippleAnatomy(s))
+		f = append(f, g.postOpAnatomy(s, op))
 	}
 	f = append(f, g.x("{No evidence of recurrent pancreatic cancer|No mass in the pancreatic bed|Stable post-treatment appearance of the pancreas}."))
 	main := g.pick(
@@ -663,7 +663,7 @@ func pIPMNInvasiveResected(g *gen) *report {
 	s := g.site()
 	op, _ := g.surgery(s)
 	ind := g.xf("{s/p|Status post} %s {for|} {IPMN with invasive carcinoma|invasive adenocarcinoma arising in IPMN|IPMN-associated invasive carcinoma} %s. Surveillance.", op, g.monthsAgo())
-	f := []string{g.postWhippleAnatomy(s), g.remnant(g.chance(0.75))}
+	f := []string{g.postOpAnatomy(s, op), g.remnant(g.chance(0.75))}
 	imp := []string{g.xf("{Status post|Post} %s for invasive carcinoma arising in IPMN{| without evidence of recurrence| — see above}.", op)}
 	rep := &report{indication: []string{ind}, technique: []string{g.techniqueRoutine()}, findings: keys("pancreas", f...), impression: imp,
 		ja: []string{"IPMN由来浸潤癌の術後。"}}
@@ -687,7 +687,7 @@ func pPostOpComplication(g *gen) *report {
 		g.xf("{Haematoma|High-density fluid} in the {surgical bed|resection bed} measuring %s{| without active extravasation| with a small pseudoaneurysm of the gastroduodenal artery stump}.", g.cm(3, 8)),
 		g.x("{Delayed gastric emptying with a distended stomach|Dilated afferent limb suggesting afferent loop syndrome|Small bowel ileus}{| without a collection}."),
 	)
-	f := []string{g.postWhippleAnatomy(s), comp}
+	f := []string{g.postOpAnatomy(s, op), comp}
 	imp := []string{g.xf("{Early postoperative|Post-operative} {changes|study} after %s for pancreatic {adenocarcinoma|cancer}.", op), comp}
 	rep := &report{
 		indication:   []string{ind},

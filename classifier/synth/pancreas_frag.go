@@ -1,5 +1,7 @@
 package synth
 
+import "strings"
+
 // Fragments shared by the pancreas case types. Each helper says one thing;
 // the case type decides which things a report says, and so its label.
 
@@ -98,6 +100,15 @@ func (g *gen) normalPancreas() string {
 
 func (g *gen) jaNoMass() string {
 	return g.pick("膵に明らかな腫瘤は認めない。", "膵癌を示唆する所見なし。", "膵に異常所見なし。", "主膵管拡張なし。", "膵腫瘤なし。")
+}
+
+// postOpAnatomy is what a report sees after the operation op.
+func (g *gen) postOpAnatomy(s pSite, op string) string {
+	lo := strings.ToLower(op)
+	if strings.Contains(lo, "total") || op == "TP" {
+		return g.x("{Postsurgical changes of total pancreatectomy|Status post total pancreatectomy{| and splenectomy}}: the pancreas is absent, with {hepaticojejunostomy and gastrojejunostomy|a hepaticojejunostomy and duodenojejunostomy} {in place|patent}.")
+	}
+	return g.postWhippleAnatomy(s)
 }
 
 // postWhippleAnatomy is what a report sees after the operation.

@@ -302,6 +302,9 @@ func (g *gen) findingsText(fs []finding) string {
 			if cur != "" {
 				t = g.pick(organHeading[cur]...) + ": " + t
 			}
+			if g.st.bulletFindings {
+				t = g.st.bullet + t
+			}
 			lines = append(lines, t)
 			buf = nil
 		}
@@ -369,7 +372,7 @@ func (g *gen) list(items []string) string {
 		case 2:
 			fmt.Fprintf(&b, "%d) %s", i+1, it)
 		default:
-			b.WriteString("- " + it)
+			b.WriteString(g.st.bullet + it)
 		}
 		if i < len(items)-1 {
 			b.WriteString("\n")
@@ -543,14 +546,6 @@ var abbrevs = func() []abbr {
 	return out
 }()
 
-// Misrecognitions that speech recognition makes in radiology dictation; none
-// of them changes a fact that decides a label.
-var dictation = [][2]string{
-	{"pleural", "plural"}, {"ileum", "ilium"}, {"perineal", "peroneal"}, {"there is", "there is is"},
-	{"the ", "the the "}, {"mucosal", "mucous all"}, {"calcified", "calcify"}, {"hypodense", "hypo dense"},
-	{"hypoattenuating", "hypo attenuating"}, {"hypoenhancing", "hypo-enhancing"}, {"cyst", "cysts"},
-}
-
 func (g *gen) postProcess(s string) string {
 	// Regexps are the cost of generation; skip those whose literal is absent.
 	lower := strings.ToLower(s)
@@ -576,17 +571,21 @@ func (g *gen) postProcess(s string) string {
 			})
 		}
 	}
+	if rs := dialectRewrites[g.st.dialect]; len(rs) > 0 {
+		s = g.applyRewrites(s, rs)
+	}
+	if g.st.decimalComma {
+		s = decimalRe.ReplaceAllString(s, "$1,$2$3")
+	}
 	s = fixArticles(s)
 	if g.st.artefacts {
-		for _, d := range dictation {
-			if strings.Contains(s, d[0]) && g.chance(0.25) {
-				s = strings.Replace(s, d[0], d[1], 1)
-			}
-		}
+		s = g.voiceNoise(s)
 	}
 	if g.st.typoRate > 0 {
 		s = g.typos(s, g.st.typoRate)
+		s = g.misspell(s)
 	}
+	s = g.dictationNoise(s)
 	switch {
 	case g.st.lower:
 		s = strings.ToLower(s)
@@ -620,7 +619,10 @@ var protected = map[string]bool{
 func (g *gen) typos(s string, rate float64) string {
 	words := strings.Split(s, " ")
 	for i, w := range words {
-		if len(w) < 6 || !g.chance(rate) || protected[strings.ToLower(strings.Trim(w, ".,;:()"))] {
+		if len(w) < 6 || !g.chance(rate) {
+			continue
+		}
+		if lw := strings.ToLower(strings.Trim(w, ".,;:()")); protected[lw] || decisive[lw] {
 			continue
 		}
 		b := []byte(w)
