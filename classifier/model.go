@@ -19,6 +19,7 @@ import (
 	"github.com/knights-analytics/hugot/options"
 	"github.com/knights-analytics/hugot/pipelines"
 
+	"github.com/radflag/radflag/classifier/gemm"
 	"github.com/radflag/radflag/classifier/tokenizer"
 	"github.com/radflag/radflag/models"
 )
@@ -211,6 +212,7 @@ func open(ctx context.Context, cfg Config, dir string) (*Model, error) {
 		}
 		seqBuckets = append(seqBuckets, s)
 	}
+	gemm.Install() // before hugot creates its "go" backend: matmuls on the AVX2 kernel
 	session, err := hugot.NewGoSession(ctx, options.WithGoMLXBatchBuckets(batchBuckets), options.WithGoMLXSequenceBuckets(seqBuckets))
 	if err != nil {
 		return nil, fmt.Errorf("start hugot session: %w", err)

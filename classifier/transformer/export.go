@@ -59,8 +59,16 @@ func ONNX(c Config, w Weights) ([]byte, error) {
 	bias := g.Op("Mul", []string{inv, g.ConstFloat("const_mask_bias", maskBias)})
 	bias = g.Op("Unsqueeze", []string{bias, g.ConstInts("const_axes_1_2", 1, 2)})
 
-	headShape := g.ConstInts("const_head_shape", 0, 0, nh, dh)
-	mergeShape := g.ConstInts("const_merge_shape", 0, 0, h)
+	// The encoder runs on x as [batch·sequence, hidden]: a MatMul of a 3-D x
+	// becomes a DotGeneral with two cross axes, which gomlx's pure-Go
+	// backend does not hand to its packgemm path (classifier/gemm's kernel);
+	// a 2-D one it does. Heads are split with the dynamic shape [batch,
+	// sequence, heads, head size] (Shape of input_ids, then Concat), as
+	// Hugging Face exports do.
+	flat := g.ConstInts("const_flat_shape", -1, h)
+	x = g.Op("Reshape", []string{x, flat})
+	batchSeq := shape // [batch, sequence]
+	headShape := g.Op("Concat", []string{batchSeq, g.ConstInts("const_head_dims", nh, dh)}, onnx.AttrInt("axis", 0))
 	scale := g.ConstFloat("const_scale", float32(math.Sqrt(float64(dh))))
 	sqrt2 := g.ConstFloat("const_sqrt2", float32(math.Sqrt2))
 	one := g.ConstFloat("const_one_gelu", 1)
@@ -73,6 +81,9 @@ func ONNX(c Config, w Weights) ([]byte, error) {
 			t = g.Op("Reshape", []string{t, headShape})
 			return g.Op("Transpose", []string{t}, onnx.AttrInts("perm", perm...))
 		}
+		// K goes straight to [batch, heads, head size, sequence], which
+		// onnx-gomlx's SDPA fusion does not match: its fused attention is a
+		// scalar loop, slower than the two batched MatMuls on the kernel.
 		q := proj("attention.self.query", 0, 2, 1, 3)
 		k := proj("attention.self.key", 0, 2, 3, 1)
 		v := proj("attention.self.value", 0, 2, 1, 3)
@@ -82,7 +93,7 @@ func ONNX(c Config, w Weights) ([]byte, error) {
 		probs := g.Op("Softmax", []string{scores}, onnx.AttrInt("axis", -1))
 		att := g.Op("MatMul", []string{probs, v})
 		att = g.Op("Transpose", []string{att}, onnx.AttrInts("perm", 0, 2, 1, 3))
-		att = g.Op("Reshape", []string{att, mergeShape})
+		att = g.Op("Reshape", []string{att, flat})
 		att = denseOp(g, att, p+"attention.output.dense")
 		x = layerNormOp(g, g.Op("Add", []string{att, x}), p+"attention.output.LayerNorm")
 
@@ -92,6 +103,8 @@ func ONNX(c Config, w Weights) ([]byte, error) {
 		f = denseOp(g, f, p+"output.dense")
 		x = layerNormOp(g, g.Op("Add", []string{f, x}), p+"output.LayerNorm")
 	}
+	// Back to [batch, sequence, hidden] for pooling.
+	x = g.Op("Reshape", []string{x, g.Op("Concat", []string{batchSeq, g.ConstInts("const_hidden_dim", h)}, onnx.AttrInt("axis", 0))})
 	var cls string
 	if c.Pooling == "mean" {
 		// sum(x · mask) / max(sum(mask), 1) over the sequence axis.
