@@ -53,10 +53,11 @@ func BenchmarkSgemm(b *testing.B) {
 	}
 }
 
-// BenchmarkDotGeneral runs each product as a gomlx graph DotGeneral,
-// interleaving per shape: this kernel through simplego's packgemm path,
-// packgemm's Basic(non-SIMD) kernel through the same path, and simplego's
-// default paths (no packgemm).
+// BenchmarkDotGeneral runs each product as a gomlx graph DotGeneral, the
+// variants one after the other per shape: this kernel through simplego's
+// packgemm path, the same with its pure-Go micro-kernel, packgemm's
+// Basic(non-SIMD) kernel through the same path, and simplego's default
+// paths (no packgemm).
 func BenchmarkDotGeneral(b *testing.B) {
 	if !Install() {
 		b.Skip("fast path not active")
@@ -99,10 +100,16 @@ func BenchmarkDotGeneral(b *testing.B) {
 			name    string
 			backend backends.Backend
 			regs    []packgemm.GEMMRegistration
-		}{{"radflag", fast, all}, {"packgemm_basic", fast, basic}, {"simplego_default", plain, all}} {
+			asm     bool
+		}{
+			{"radflag", fast, all, true}, {"radflag_purego", fast, all, false},
+			{"packgemm_basic", fast, basic, true}, {"simplego_default", plain, all, true},
+		} {
 			b.Run(bs.name+"/"+v.name, func(b *testing.B) {
 				packgemm.DTypeToGEMM[pair] = v.regs
-				defer func() { packgemm.DTypeToGEMM[pair] = all }()
+				oldAsm := useAsm
+				useAsm = v.asm
+				defer func() { packgemm.DTypeToGEMM[pair], useAsm = all, oldAsm }()
 				exec := MustNewExec(v.backend, f)
 				defer exec.Finalize()
 				x := tensors.FromFlatDataAndDimensions(lhs, dims(s.m, s.k)...)

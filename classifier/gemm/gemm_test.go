@@ -134,3 +134,37 @@ func setAsm(t *testing.T, on bool) {
 	useAsm = on
 	t.Cleanup(func() { useAsm = old })
 }
+
+// TestSgemmConcurrentCallers: parallel calls from several goroutines (as
+// simplego's parallel op scheduling makes) share the helpers and still get
+// their own results.
+func TestSgemmConcurrentCallers(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	s := shape{4, 96, 64, 200}
+	a, b := randSlice(rng, s.batch*s.m*s.k), randSlice(rng, s.batch*s.k*s.n)
+	ref := naiveProduct(a, b, s.batch, s.m, s.n, s.k)
+	errs := make(chan error, 8)
+	for g := range 8 {
+		go func() {
+			c := make([]float32, s.batch*s.m*s.n)
+			for range 20 {
+				if err := Sgemm(1, 0, a, b, s.batch, s.m, s.n, s.k, c, 2+g%3); err != nil {
+					errs <- err
+					return
+				}
+				for i, r := range ref {
+					if math.Abs(float64(c[i])-r) > 1e-5*float64(4+s.k) {
+						errs <- fmt.Errorf("goroutine %d, element %d: got %g, want %g", g, i, c[i], r)
+						return
+					}
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range 8 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+}
