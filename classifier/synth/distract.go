@@ -188,8 +188,8 @@ var distractorExtras = []extra{
 	{"pelvis", "The bladder wall is not thickened.", []string{"bladder"}},
 	{"lungs", "No {pleural|pericardial} effusion.", []string{"effusion", "pleura", "empyema"}},
 	{"lungs", "No consolidation in the visualised lungs.", []string{"consolidation", "pneumonia"}},
-	{"lungs", "{The heart is not enlarged.|Normal heart size.} {No pericardial effusion.|}", []string{"cardi", "pericard"}},
-	{"lungs", "{Mild|} coronary artery calcification{| is noted}.", nil},
+	{"lungs", "{The heart is not enlarged.|Normal heart size.} {No pericardial effusion.|}", []string{"cardi", "pericard", "heart"}},
+	{"lungs", "{Mild|} coronary artery calcification{| is noted}.", []string{"coronary"}},
 	{"bones", "No {lytic or sclerotic|aggressive} osseous lesion.", []string{"bone", "osseous", "lytic", "sclerotic", "metasta"}},
 	{"bones", "{Vertebral body heights are maintained.|No vertebral compression fracture.}", []string{"vertebra", "compression", "fracture"}},
 	{"bones", "{Degenerative changes of both hips.|Mild facet arthropathy at L4-5 and L5-S1.}", nil},
@@ -262,7 +262,7 @@ func (g *gen) distractorFindings(k int, exclude ...string) []finding {
 func (g *gen) nExtras() int {
 	switch {
 	case g.st.long:
-		return g.pickIntW([]float64{0.5, 2, 3, 3})
+		return g.pickIntW([]float64{0.3, 1, 3, 3, 2.5})
 	case g.st.verbose && g.chance(0.2):
 		return 1
 	}

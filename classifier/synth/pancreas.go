@@ -21,6 +21,13 @@ func pancreasCases() []caseType {
 		{"metastatic_at_diagnosis", 2, 1, "newly diagnosed metastatic pancreatic cancer before any treatment", pMetastaticAtDx},
 		{"incidental_mass", 2, 1, "CT for another reason, incidental mass suspicious for pancreatic cancer", pIncidentalMass},
 		{"surveillance_new_mass", 2, 0.6, "family history / high-risk surveillance finding a new suspicious mass", pSurveillanceNewMass},
+		{"planned_not_given", 2, 1.5, "known cancer with treatment planned, booked or consented but not yet given (port, fiducials, MDT plan)", pPlannedNotGiven},
+		{"postop_other_surgery_mass", 2, 0.6, "CT after an unrelated operation finding a mass suspicious for pancreatic cancer", pPostOpOtherMass},
+		{"other_chemo_new_mass", 2, 0.8, "patient on chemotherapy or targeted therapy for another cancer, new primary pancreatic mass", pOtherChemoNewMass},
+		{"untreated_declined", 2, 0.5, "known cancer, treatment declined or not offered (supportive care), progressing", pUntreatedDeclined},
+		{"isoattenuating_secondary_signs", 2, 0.5, "no visible mass, abrupt duct cut-off with upstream dilatation and atrophy: isoattenuating cancer suspected", pIsoattenuating},
+		{"addendum_biopsy_confirmed", 2, 0.4, "incidental suspicious mass; addendum: biopsy confirmed adenocarcinoma, referred for treatment", pAddendumConfirmed},
+		{"stent_duodenal", 2, 0.4, "untreated head cancer with biliary and duodenal stents (palliation only)", pStentDuodenal},
 		// ---- 1 post_treatment ----
 		{"post_resection_no_recurrence", 1, 3, "after Whipple / distal / total pancreatectomy for pancreatic cancer, no recurrence", pPostResectionClear},
 		{"post_resection_recurrence", 1, 2, "after resection for pancreatic cancer, local recurrence or metastases", pPostResectionRecurrence},
@@ -32,6 +39,7 @@ func pancreasCases() []caseType {
 		{"treated_history_unrelated_exam", 1, 1, "CT for an unrelated complaint in a patient whose pancreatic cancer was treated", pTreatedHistoryOther},
 		{"ipmn_invasive_resected", 1, 0.5, "resected IPMN with invasive carcinoma", pIPMNInvasiveResected},
 		{"post_op_complication", 1, 1, "early post-operative CT after resection for pancreatic cancer (leak, collection, bleeding)", pPostOpComplication},
+		{"addendum_treated", 1, 0.6, "report reads like staging; an addendum says chemotherapy or radiation was given (restaging)", pAddendumTreated},
 		// ---- 0 none ----
 		{"normal_pancreas", 0, 3, "CT for another reason, normal pancreas", pNormal},
 		{"negated_cancer", 0, 3, "cancer asked about, explicitly not seen", pNegated},
@@ -52,6 +60,12 @@ func pancreasCases() []caseType {
 		{"focal_pancreatitis_not_cancer", 0, 0.8, "focal pancreatitis or pseudomass as the leading diagnosis, malignancy explicitly not favoured", pFocalPancreatitis},
 		{"benign_biliary_stent", 0, 0.8, "biliary stent for stones or a benign stricture, normal pancreas", pBenignStent},
 		{"pancreas_transplant", 0, 0.4, "pancreas (-kidney) transplant with a normal or mildly inflamed allograft", pTransplant},
+		{"postop_other_normal", 0, 0.8, "CT after an unrelated operation (collection, ileus), normal pancreas", pPostOpOtherNormal},
+		{"ipmn_worrisome_no_invasion", 0, 0.7, "IPMN with a worrisome feature but no solid component or invasive carcinoma", pIPMNWorrisome},
+		{"cannot_exclude_not_leading", 0, 0.8, `"cannot be excluded" where a benign explanation is favoured (fatty infiltration, duodenum, age-related duct)`, pCannotExcludeNotLeading},
+		{"family_history_incidental", 0, 0.6, "CT for another reason in a patient with a family history of pancreatic cancer, normal pancreas", pFamilyHxIncidental},
+		{"aip_resolved", 0, 0.4, "suspected mass that proved autoimmune pancreatitis, resolved on steroids", pAIPResolved},
+		{"addendum_benign", 0, 0.4, "indeterminate tail lesion; addendum: intrapancreatic splenule", pAddendumBenign},
 		{"benign_cyst_other", 0, 1, "mucinous cystic neoplasm without solid component, VHL cysts, simple/retention cysts, age-related atrophy or duct prominence, bulky head", pBenignCyst},
 	}
 }
