@@ -16,7 +16,7 @@ func (g *gen) pdac() string {
 		}
 	case dialectIndian:
 		if g.chance(0.3) {
-			return g.pick("carcinoma pancreas", "Ca pancreas", "pancreatic malignancy", "neoplastic pancreatic lesion (carcinoma)", "malignant pancreatic neoplasm")
+			return g.pick("carcinoma pancreas", "Ca pancreas", "pancreatic malignancy", "pancreatic neoplasm (carcinoma)", "malignant pancreatic neoplasm")
 		}
 	}
 	return g.pickW([]string{
