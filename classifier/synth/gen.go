@@ -96,6 +96,8 @@ type gen struct {
 	// keyText is the lower-case text of the key findings and impression,
 	// so that distractors never contradict it.
 	keyText string
+	// proc is what the IR procedure being composed did (see irReport).
+	proc *procInfo
 }
 
 func newGen(r *rand.Rand, task string, noiseFree bool) *gen {

@@ -2,6 +2,7 @@ package synth
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 )
 
@@ -60,11 +61,27 @@ func (g *gen) ctGuided() string {
 	return g.pick("CT-guided", "CT guided", "CT-guided percutaneous", "percutaneous CT-guided", "CT fluoroscopy-guided", "image-guided (CT)")
 }
 
-// irRender decides where the procedure narrative goes: a PROCEDURE section
-// or the findings, as different departments write it.
+// irReport decides how the procedure is told and where: a PROCEDURE
+// section or the findings, as a long narrative, a block of labelled
+// fields, both, or a brief note, as different departments write it. The
+// builder's g.proc, when set, says what was done.
 func (g *gen) irReport(ind, jaInd string, narrative, pre []string, imp []string, ja []string, jaImp []string) *report {
 	rep := &report{indication: []string{ind}, jaIndication: jaInd, procedure: true, ja: ja, jaImpression: jaImp}
-	if len(imp) > 0 && g.chance(0.25) {
+	p := g.proc
+	g.proc = nil
+	if p != nil && p.title == "" && len(imp) > 0 {
+		p.title = procTitle(imp[0])
+	}
+	switch x := g.r.Float64(); {
+	case p != nil && x < 0.12:
+		narrative = []string{g.fieldBlock(p)}
+	case p != nil && x < 0.32:
+		narrative = append([]string{g.fieldBlock(p)}, dropPrelims(narrative)...)
+	case p != nil && x < 0.40:
+		narrative = append(dropPrelims(narrative), g.fieldBlock(p))
+	case p != nil && x < 0.58:
+		narrative = []string{g.narrativeNote(p)}
+	case len(imp) > 0 && x < 0.66:
 		narrative = append(g.procedureFields(imp[0], narrative), narrative...)
 	}
 	if g.chance(0.55) {
@@ -72,6 +89,9 @@ func (g *gen) irReport(ind, jaInd string, narrative, pre []string, imp []string,
 		rep.findings = keys("", pre...)
 	} else {
 		rep.findings = keys("", append(pre, narrative...)...)
+	}
+	for i := range rep.findings {
+		rep.findings[i].block = strings.Contains(rep.findings[i].text, "\n")
 	}
 	rep.nKey = len(rep.findings)
 	if !g.st.terse && g.chance(0.3) {
@@ -81,7 +101,50 @@ func (g *gen) irReport(ind, jaInd string, narrative, pre []string, imp []string,
 	if g.chance(0.3) {
 		rep.comparison = g.comparisonLine()
 	}
+	if g.chance(0.04) {
+		rep.addendum = []string{g.irAddendum(imp)}
+	}
 	return rep
+}
+
+// prelimRe finds the consent, time-out and sedation sentences of a
+// narrative, which a field block states instead.
+var prelimRe = regexp.MustCompile(`(?i)consent|time-out|universal protocol|sedation|anaesthe|anesthe|lidocaine|lignocaine|midazolam`)
+
+func dropPrelims(narr []string) []string {
+	var out []string
+	for _, s := range narr {
+		if !prelimRe.MatchString(s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// irAddendum is an addendum an IR report gets later: the result of what
+// was sent, which agrees with what the procedure was.
+func (g *gen) irAddendum(imp []string) string {
+	first := ""
+	if len(imp) > 0 {
+		first = strings.ToLower(imp[0])
+	}
+	if strings.Contains(first, "drain") || strings.Contains(first, "aspirat") {
+		return g.pf("{Culture|Fluid culture|Microbiology} {grew|result:} {Escherichia coli|Klebsiella pneumoniae|Streptococcus anginosus|mixed anaerobes|Staphylococcus aureus|no growth at 48 hours}; {antibiotics adjusted by the team|results conveyed to the ward|for clinical correlation}.")
+	}
+	return g.pf("{Pathology|Histology|Final pathology}{| (%s)}: {metastatic adenocarcinoma|diffuse large B-cell lymphoma|non-small cell carcinoma, favour adenocarcinoma|granulomatous inflammation|benign tissue, no malignancy|metastatic renal cell carcinoma|plasma cell neoplasm|squamous cell carcinoma}{|; concordant with imaging|, discussed with the referring team}.", g.date())
+}
+
+// procTitle is a procedure's title from its impression's first sentence.
+func procTitle(firstImp string) string {
+	title := firstImp
+	for _, p := range []string{"Technically successful ", "Successful ", "Uncomplicated "} {
+		title = strings.TrimPrefix(title, p)
+	}
+	title = strings.TrimSuffix(capFirst(title), ".")
+	if i := strings.IndexAny(title, ";."); i > 0 {
+		title = title[:i]
+	}
+	return title
 }
 
 func nonEmpty(xs ...string) []string {
@@ -126,13 +189,26 @@ func (g *gen) frSize() string { return g.pick("8", "8.5", "10", "10.2", "12", "1
 
 func (g *gen) drainNarrative(siteEN, approach, fluid, fr string, ml int, sample bool) []string {
 	cath := g.pick("locking pigtail drainage catheter", "multipurpose drainage catheter", "pigtail catheter", "Cook drainage catheter", "Dawson-Mueller catheter", "all-purpose drainage catheter", "Skater drain")
+	named := g.drainCatheter(fr)
 	tech := g.pick(
 		g.xf("Using CT guidance, an {18-gauge|19-gauge|21-gauge} {needle|trocar needle|Yueh needle|Chiba needle} was advanced via a %s approach into the collection. {A guidewire was coiled within the collection and the tract dilated (Seldinger technique).|Over an Amplatz wire, the tract was serially dilated.|}", approach),
 		g.xf("Via a %s approach, a %s French %s was placed into the collection using {trocar|tandem trocar|direct trocar} technique.", approach, fr, cath),
+		g.xf("%s. {A|An} %s was {placed|deployed} {and its loop formed|and locked} within the collection.", capFirst(g.drainTechnique(approach)), named),
 	)
 	out := []string{tech}
-	if !strings.Contains(tech, "French") {
+	if !strings.Contains(tech, "French") && !strings.Contains(tech, named) {
 		out = append(out, g.xf("A %s {Fr|French|F} %s was {placed|advanced|deployed} with its {loop|pigtail} {formed|locked} in the %s.", fr, cath, siteEN))
+	}
+	if p := g.proc; p != nil {
+		p.approach, p.drain = approach, named
+		p.needle = g.pick("18G trocar needle", "19G Yueh needle", "18G Chiba needle", "trocar", "Neff introducer set", "18G access needle, 0.035 wire")
+		p.output = fmt.Sprintf("%d mL %s fluid", ml, fluid)
+		if p.specimens == "" {
+			p.specimens = g.pick("microbiology", "Gram stain and culture", "culture and sensitivity", "microbiology, cell count")
+		}
+		if p.target == "" {
+			p.target = "collection in the " + siteEN
+		}
 	}
 	out = append(out, g.xf("{Approximately |}%d {mL|ml|cc} of %s fluid was aspirated{| and the cavity irrigated}{| and sent for {Gram stain and culture|culture and sensitivity|microbiology|culture, cell count and amylase}}.", ml, fluid))
 	if sample {
@@ -155,6 +231,7 @@ func irDrainAbscess(g *gen) *report {
 	pre := []string{g.preLine(g.pf("a {rim-enhancing|gas-containing|loculated|multiloculated|} fluid collection in the %s measuring {approximately |}%s{| with an enhancing wall| containing foci of gas}", s.en, size), "drainage")}
 	narr := nonEmpty(g.consent(), g.timeout(), g.position(s.pos...), g.sedation(), g.prep())
 	fr := g.frSize()
+	g.proc = &procInfo{target: s.kind}
 	narr = append(narr, g.drainNarrative(s.en, approach, g.fluid(), fr, ml, false)...)
 	narr = append(narr, g.noComplication())
 	imp := []string{g.xf("{Successful|Uncomplicated|Technically successful} %s {drainage|percutaneous drainage|catheter drainage|drain placement} of {a|the} %s {with placement of a %s Fr drain|}{|; %d mL of pus aspirated}.", g.ctGuided(), s.kind, fr, ml)}
@@ -188,6 +265,7 @@ func irDrainCollection(g *gen) *report {
 	pre := []string{g.preLine(g.pf("a {well-defined|loculated|simple|} %s in the %s measuring {approximately |}%s", c.name, c.site, g.cm(3, 14)), "drainage")}
 	narr := nonEmpty(g.consent(), g.timeout(), g.position("supine", "prone", "left lateral decubitus", "right lateral decubitus"), g.sedation(), g.prep())
 	fr := g.frSize()
+	g.proc = &procInfo{target: c.name + " in the " + c.site}
 	narr = append(narr, g.drainNarrative(c.site, approach, c.fluid, fr, ml, false)...)
 	narr = append(narr, g.noComplication())
 	imp := []string{g.xf("{Successful|Uncomplicated} %s drainage of {a|the} %s %s{| with a %s Fr catheter}{|; %d mL of %s fluid drained}.", g.ctGuided(), c.site, c.name, fr, ml, c.fluid)}
@@ -210,6 +288,9 @@ func irDrainEmpyema(g *gen) *report {
 		pre = []string{g.xf("Thick-walled cavitary lesion in the %s lower lobe abutting the pleura, measuring %s, with an air-fluid level.", side, g.cm(4, 9))}
 	}
 	fr := g.pick("10", "12", "14", "16")
+	g.proc = &procInfo{target: side + " " + what, approach: side + " intercostal", needle: g.pick("18G needle, Seldinger", "trocar", "Wayne pneumothorax kit", "Thal-Quick set"),
+		drain: fr + " Fr " + g.pick("pigtail chest drain", "chest tube", "locking pigtail catheter", "Thal-Quick chest tube"), output: g.pf("%d mL {purulent|turbid|thick} fluid", g.between(10, 90)*10),
+		specimens: g.pick("microbiology", "pH, LDH and culture", "culture and cytology"), lung: true}
 	narr := nonEmpty(g.consent(), g.timeout(), g.position("prone", "supine", side+" side up decubitus"), g.sedation(), g.prep(),
 		g.xf("Via a %s {intercostal|posterior intercostal|lateral intercostal} approach {above the rib|along the superior margin of the rib}, a %s Fr {pigtail chest drain|chest tube|locking pigtail catheter} was placed into the %s{| using Seldinger technique}.", side, fr, what),
 		g.xf("%d mL of {purulent|turbid|thick} fluid was aspirated and sent for {culture|pH, LDH and culture|microbiology}.", g.between(10, 90)*10),
@@ -229,6 +310,8 @@ func irAspiration(g *gen) *report {
 	ml := g.between(1, 40) * 5
 	ind := g.xf("{%s|Collection in the %s}{|, too small for drain placement|, for aspiration and culture|. Diagnostic aspiration requested}.", g.pick(s.ind...), s.en)
 	pre := []string{g.preLine(g.pf("a {small |}{fluid collection|collection} {in the %s|measuring %s in the %s}", s.en, g.cm(1.5, 4.5), s.en), "aspiration")}
+	g.proc = &procInfo{target: what, approach: g.pick(s.approach...), needle: g.pick("18G needle", "20G spinal needle", "22G Chiba needle", "18G Yueh needle"),
+		output: fmt.Sprintf("%d mL %s fluid", ml, g.fluid()), specimens: g.pick("Gram stain and culture", "microbiology"), drain: g.pick("none (aspiration only)", "none", "not placed — aspirated to dryness")}
 	narr := nonEmpty(g.consent(), g.timeout(), g.position(s.pos...), g.sedation(), g.prep(),
 		g.xf("Under CT guidance, an {18-gauge|20-gauge|22-gauge} {needle|spinal needle|Chiba needle} was advanced via a %s approach into the collection and %d mL of %s fluid was aspirated{| to dryness}.", g.pick(s.approach...), ml, g.fluid()),
 		g.x("{The collection was aspirated to near completion; no drain was left as the residual was minimal.|No drain was placed given the small size.|Aspiration only; no catheter placed.}"),
@@ -244,6 +327,8 @@ func irDrainExchange(g *gen) *report {
 	to := from + 2 + 2*g.between(0, 2)
 	ind := g.xf("{Existing|Indwelling} %s drain {not draining|poorly draining|dislodged|with persistent collection}. {Reposition or upsize|Drain check and exchange}.", s.kind)
 	pre := []string{g.xf("{Residual|Persistent} {collection|abscess} in the %s measuring %s with the existing drain {retracted to its margin|kinked|outside the cavity}.", s.en, g.cm(2.5, 8))}
+	g.proc = &procInfo{target: s.kind, approach: "via the existing tract", needle: g.pick("0.035 Amplatz wire", "Amplatz Super Stiff wire", "over-the-wire exchange"),
+		drain: fmt.Sprintf("%d Fr locking pigtail (upsized from %d Fr)", to, from), output: g.pf("%d mL {purulent|turbid} fluid", g.between(2, 30)*10)}
 	narr := nonEmpty(g.consent(), g.sedation(),
 		g.xf("The existing %d Fr drain was {exchanged over a wire|removed over an Amplatz wire} for a %d Fr {locking pigtail|drainage} catheter repositioned within the collection under CT guidance.", from, to),
 		g.xf("{A further |}%d mL of {purulent|turbid} fluid drained.", g.between(2, 30)*10),
@@ -259,6 +344,7 @@ func irDrainWithSample(g *gen) *report {
 	pre := []string{g.xf("{Thick-walled|Rim-enhancing} collection in the %s measuring %s.", s.en, g.cm(4, 10))}
 	narr := nonEmpty(g.consent(), g.timeout(), g.position(s.pos...), g.sedation(), g.prep())
 	fr := g.frSize()
+	g.proc = &procInfo{target: s.kind, specimens: g.pick("microbiology and cytology", "culture; cytology", "Gram stain, culture and cytology")}
 	narr = append(narr, g.drainNarrative(s.en, g.pick(s.approach...), g.fluid(), fr, ml, true)...)
 	cores := g.chance(0.4)
 	if cores {
@@ -319,12 +405,30 @@ func (g *gen) coreNarrative(approach, targetEN string, fna bool) []string {
 	intro := g.pick("17", "17", "19", "15", "16")
 	core := g.pick("18", "18", "20", "16")
 	n := g.between(2, 6)
-	device := g.pick("", " using a {Temno|Bard Monopty|BioPince|Achieve|Max-Core|SuperCore|Tru-Cut} device", "")
-	out := []string{g.coaxialAdvance(approach, "", g.pf("a %s-gauge coaxial {introducer|guide needle|needle}", intro), targetEN)}
+	device := g.pick("", " using a {Temno|Bard Monopty|BioPince|Achieve|Max-Core|SuperCore|Tru-Cut|Mission|Quick-Core|Marquee} device", "")
+	introNeedle := g.pf("a %s-gauge coaxial {introducer|guide needle|needle}", intro)
+	needleName := intro + "G coaxial / " + core + "G core"
+	if g.chance(0.5) {
+		// A named coaxial system and its core needle.
+		in, cn := g.coaxialSystem()
+		introNeedle, needleName = "a "+in, in+" with "+cn
+		device = " with the " + cn + " needle"
+	}
+	out := []string{g.coaxialAdvance(approach, "", introNeedle, targetEN)}
+	rose := false
+	passes := 0
 	if fna {
-		out = append(out, g.xf("%d {fine-needle aspiration passes|FNA passes|aspirates} were {made|obtained} with a {22|25}-gauge needle{| with on-site cytopathology assessment confirming adequate cellularity}{| together with core samples}.", n+1))
+		passes = n + 1
+		rose = g.chance(0.5)
+		roseText := ""
+		if rose {
+			roseText = " with on-site cytopathology assessment confirming adequate cellularity"
+		}
+		out = append(out, g.xf("%d {fine-needle aspiration passes|FNA passes|aspirates} were {made|obtained} with a {22|25}-gauge needle%s{| together with core samples}.", passes, roseText))
 		if g.chance(0.5) {
 			out = append(out, g.xf("Followed by %d %s-gauge core {samples|specimens}%s.", n, core, device))
+		} else {
+			n = 0
 		}
 	} else {
 		out = append(out, g.xf("{%d|A total of %d} %s-gauge core {biopsy specimens|samples|cores|biopsies} {were obtained|were taken|were acquired}%s.", n, n, core, device))
@@ -334,6 +438,15 @@ func (g *gen) coreNarrative(approach, targetEN string, fna bool) []string {
 	}
 	if g.chance(0.3) {
 		out = append(out, g.x("{Gelfoam slurry was injected along the tract|The tract was embolised with Gelfoam|Hemostasis was achieved with manual compression}."))
+	}
+	if p := g.proc; p != nil {
+		p.approach, p.needle, p.cores, p.passes, p.rose = approach, needleName, n, passes, rose
+		if p.target == "" {
+			p.target = targetEN
+		}
+		if p.specimens == "" {
+			p.specimens = g.pick("histopathology", "histology (formalin)", "pathology", "histology and flow cytometry", "histology; one core for microbiology", "pathology, fresh for flow")
+		}
 	}
 	return out
 }
@@ -347,6 +460,7 @@ func irSoftBiopsy(g *gen) *report {
 	pre := []string{g.preLine(t.en, "biopsy")}
 	narr := nonEmpty(g.consent(), g.timeout(), g.position(t.pos...), g.sedation(), g.prep(),
 		g.x("{Local anaesthetic was infiltrated down to the {capsule|fascia|lesion}.|}"))
+	g.proc = &procInfo{target: t.short}
 	narr = append(narr, g.coreNarrative(approach, t.short, fna)...)
 	comp := g.noComplication()
 	if strings.Contains(t.short, "mediastinal") && g.chance(0.6) {
@@ -355,6 +469,9 @@ func irSoftBiopsy(g *gen) *report {
 		comp = g.x("{A small {perihepatic|perirenal|subcapsular|retroperitoneal} haematoma|A small amount of haemorrhage along the needle tract} on post-procedure images{, stable|; the patient was observed for {2|4} hours without change}.")
 	}
 	narr = append(narr, comp)
+	if p := g.proc; p != nil && !strings.HasPrefix(comp, "No ") && !strings.HasPrefix(comp, "The patient") && !strings.HasPrefix(comp, "There were") && !strings.HasPrefix(comp, "Post-procedure") {
+		p.compl = comp
+	}
 	what := g.pick("core needle biopsy", "core biopsy", "biopsy", "percutaneous biopsy", "needle biopsy")
 	if fna {
 		what = g.pick("fine-needle aspiration", "FNA and core biopsy", "fine-needle aspiration biopsy")
@@ -371,8 +488,14 @@ func irBiopsyWithDrain(g *gen) *report {
 	ind := g.xf("{Necrotic|Partly cystic|Centrally necrotic} %s mass{, tissue diagnosis required|, ? sarcoma vs lymphoma|, biopsy requested}.", site)
 	pre := []string{g.xf("{Heterogeneous|Centrally necrotic|Partly cystic} %s mass measuring %s with an enhancing solid rim.", site, g.cm(5, 14))}
 	narr := nonEmpty(g.consent(), g.timeout(), g.sedation(), g.prep())
+	g.proc = &procInfo{target: "solid rim of the " + site + " mass"}
 	narr = append(narr, g.coreNarrative(g.pick("anterior", "posterior", "transgluteal", "lateral"), "enhancing solid rim of the "+site+" mass", false)...)
 	drain := g.chance(0.5)
+	if drain {
+		g.proc.drain = g.pick("8 Fr pigtail in the necrotic centre (secondary)", "10 Fr pigtail, left for decompression")
+	} else {
+		g.proc.output = g.pick("necrotic fluid aspirated from the centre", "small volume of necrotic fluid")
+	}
 	if drain {
 		narr = append(narr, g.xf("The necrotic component was then decompressed with an {8|10} Fr pigtail catheter left in situ; %d mL of necrotic fluid drained.", g.between(5, 40)*10))
 	} else {
@@ -421,10 +544,13 @@ func irLungBiopsy(g *gen) *report {
 	}
 	pre := []string{g.preLine(lesion, "biopsy")}
 	pos := g.pick("prone", "supine", "right lateral decubitus", "left lateral decubitus", "prone oblique")
-	needle := g.pick("19-gauge coaxial introducer", "17-gauge coaxial needle", "19G coaxial guide", "18-gauge coaxial system")
+	needle := g.pick("19-gauge coaxial introducer", "17-gauge coaxial needle", "19G coaxial guide", "18-gauge coaxial system", "17G/18G coaxial system", "19G/20G Bard Mission coaxial set")
+	nCores, coreG := g.between(1, 6), g.pick("20-gauge", "18-gauge", "20G", "18G")
+	g.proc = &procInfo{target: short, needle: needle + " / " + coreG + " core needle", cores: nCores, lung: true,
+		specimens: g.pick("histopathology", "histology and molecular testing (EGFR/ALK/PD-L1)", "histology; one core in saline for microbiology", "pathology")}
 	narr := nonEmpty(g.consent(), g.timeout(), g.position(pos), g.sedation(), g.prep(),
 		g.coaxialAdvance(g.p("{posterior|anterior|lateral|posterolateral} {intercostal|}"), g.pf("{|, avoiding the fissure|, traversing %s of aerated lung|, with no aerated lung traversed}", g.mm(5, 40)), "a "+needle, short),
-		g.xf("{%d|A total of %d} {20-gauge|18-gauge} core {biopsies|specimens|samples|cores} {were obtained|were taken|were acquired}{| with a {Bard Monopty|Temno|Tru-Cut} device}{| together with FNA for cytology|; {2|3} FNA passes were also made}.", g.between(2, 6), g.between(2, 6)))
+		g.xf("{%d|A total of %d} %s core {biopsies|specimens|samples|cores} {were obtained|were taken|were acquired}{| with a {Bard Monopty|Temno|Tru-Cut|Mission|BioPince} device}{| together with FNA for cytology|; {2|3} FNA passes were also made}.", nCores, nCores, coreG))
 	if g.chance(0.5) {
 		narr = append(narr, g.specimenLine())
 	}
@@ -443,6 +569,9 @@ func irLungBiopsy(g *gen) *report {
 		compl = g.x("{An autologous blood patch was injected on withdrawal.|The tract was sealed with a hydrogel plug.} No pneumothorax.")
 	}
 	narr = append(narr, compl)
+	if !strings.HasPrefix(compl, "No pneumothorax") && !strings.HasPrefix(compl, "There is no") {
+		g.proc.compl = compl
+	}
 	imp := []string{g.xf("{Successful|Technically successful|Uncomplicated} %s {core needle biopsy|biopsy|lung biopsy|core biopsy} of {the|a} %s{| in the %s}.", g.ctGuided(), short, lobe)}
 	if strings.Contains(compl, "neumothorax,") || strings.Contains(compl, "chest tube") || strings.Contains(compl, "aspiration") || strings.Contains(compl, "catheter") {
 		imp = append(imp, compl)
@@ -499,10 +628,17 @@ func irBoneBiopsy(g *gen) *report {
 		pre = []string{g.preLine(g.pf("{erosion of|irregularity and erosion of} %s{| and a small paraspinal phlegmon}", t.en), "biopsy")}
 	}
 	needle := g.pick("11-gauge bone biopsy needle", "13-gauge Jamshidi needle", "11G Jamshidi needle", "OnControl powered bone drill (11G)", "10-gauge Osteo-Site needle", "13G coaxial bone biopsy system", "Arrow OnControl 11-gauge needle", "14-gauge Bonopty system")
+	if g.chance(0.5) {
+		needle = g.boneNeedle()
+	}
+	nCores := g.between(1, 4)
+	approach := g.pick(t.approach...)
+	g.proc = &procInfo{target: t.short, approach: approach, needle: needle, cores: nCores, bone: true,
+		specimens: g.pick("histology (decalcification)", "histology and microbiology", "pathology; one core to microbiology", "histology, flow cytometry", "histopathology")}
 	narr := nonEmpty(g.consent(), g.timeout(), g.position(t.pos...), g.sedation(), g.prep(),
 		g.x("{The periosteum was anaesthetised with lidocaine.|Local anaesthetic was infiltrated down to the periosteum.|}"),
-		g.coaxialAdvance(g.pick(t.approach...), "", "a "+needle, g.pick("", "cortex of the ")+t.short),
-		g.xf("{%d|A total of %d} {bone cores|core specimens|cores|bone biopsies} {were obtained|were taken|were acquired}{| measuring up to %d mm in length}{|; additional aspirate for flow cytometry}.", g.between(1, 4), g.between(1, 4), g.between(8, 25)),
+		g.coaxialAdvance(approach, "", "a "+needle, g.pick("", "cortex of the ")+t.short),
+		g.xf("{%d|A total of %d} {bone cores|core specimens|cores|bone biopsies} {were obtained|were taken|were acquired}{| measuring up to %d mm in length}{|; additional aspirate for flow cytometry}.", nCores, nCores, g.between(8, 25)),
 		g.specimenLine(),
 		g.noComplication())
 	imp := []string{g.xf("{Successful|Technically successful|Uncomplicated} %s {bone biopsy|core biopsy|trephine biopsy|biopsy} of the %s{|. Samples to histology{| and microbiology}}.", g.ctGuided(), t.short)}

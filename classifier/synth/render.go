@@ -71,7 +71,7 @@ func (g *gen) render(rep *report) string {
 		if st.long && !rep.procedure {
 			tech = append(append([]string{}, tech...), g.longTechnique()...)
 		}
-		sections = append(sections, g.section(g.head(name), strings.Join(tech, " ")))
+		sections = append(sections, g.section(g.head(name), joinParts(tech)))
 	}
 	if !st.extracted && (st.comparison || st.long) && rep.comparison != "" {
 		cmp := rep.comparison
@@ -177,13 +177,17 @@ func (g *gen) render(rep *report) string {
 			imp = append(imp, recs...)
 		}
 	}
-	if !fullJA && g.chance(0.07+0.1*b2f(st.long)) {
+	switch {
+	case fullJA:
+	case rep.procedure && g.chance(0.05):
+		tail = append(tail, g.pf("{Results|The procedure and its findings} {communicated to|discussed with} %s{| (%s)}{| at %s}.", g.doctor(), g.service(), g.clock()))
+	case !rep.procedure && g.chance(0.07+0.1*b2f(st.long)):
 		tail = append(tail, g.communicationLine())
 	}
 	switch {
 	case len(rep.addendum) > 0:
 		tail = append(tail, g.addendumHead()+" "+strings.Join(rep.addendum, " "))
-	case !fullJA && g.chance(0.03):
+	case !fullJA && !rep.procedure && g.chance(0.03):
 		tail = append(tail, g.addendumHead()+" "+g.genericAddendum())
 	}
 	if len(imp) > 0 || len(tail) > 0 {
@@ -213,6 +217,23 @@ func (g *gen) render(rep *report) string {
 	}
 	text := strings.Join(sections, sep)
 	return g.postProcess(text)
+}
+
+// joinParts joins sentences with spaces, and puts a multi-line block (a
+// field list) on lines of its own.
+func joinParts(parts []string) string {
+	var b strings.Builder
+	for i, p := range parts {
+		if i > 0 {
+			if strings.Contains(p, "\n") || strings.Contains(parts[i-1], "\n") {
+				b.WriteString("\n")
+			} else {
+				b.WriteString(" ")
+			}
+		}
+		b.WriteString(p)
+	}
+	return b.String()
 }
 
 func b2f(b bool) float64 {
