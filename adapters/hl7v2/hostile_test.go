@@ -102,3 +102,27 @@ func utf16LE(b []byte) []byte {
 	}
 	return out.Bytes()
 }
+
+// TestBareMSHSegmentOverMLLP: a later segment that is only "MSH" (two
+// messages run together, cut short) made the parser panic, so Handle
+// answered AE and the interface engine would have resent the message for
+// ever. It is now answered for what it is, and no panic is logged. Found
+// by FuzzParse (testdata/fuzz/FuzzParse/332b425a88b5b241).
+func TestBareMSHSegmentOverMLLP(t *testing.T) {
+	var logs syncBuffer
+	st := startStack(t, stackConfig{log: &logs})
+	good := hostileORU("", "BARE1", "Quartermain", "Hypodense mass in the pancreatic head")
+	for _, msg := range [][]byte{
+		append(append([]byte(nil), good...), "MSH"...),
+		append(append([]byte(nil), good...), "MSH\rPID|1\r"...),
+		[]byte("MSH|!\"#$%|00000000000000000000\rMSH"),
+	} {
+		if got := sendMsg(t, st.addr, msg); got.code == "AE" {
+			t.Errorf("%q answered AE (%s): the engine would resend it for ever", msg[len(msg)-12:], got.text)
+		}
+	}
+	st.stop()
+	if strings.Contains(logs.String(), "panic") {
+		t.Errorf("the parser panicked:\n%s", logs.String())
+	}
+}

@@ -284,14 +284,17 @@ func (m *Message) splitSegment(seg *Segment, line string, lim Limits, pool *[]st
 	}
 	fields = append(fields, seg.Name)
 	rest := line[3:]
-	if seg.Name == "MSH" {
-		fields = append(fields, string(d.Field))
-		rest = rest[1:] // past MSH-1; MSH-2 is the next "field"
-	} else if rest != "" {
-		rest = rest[1:]
-	} else {
+	switch {
+	case rest == "":
+		// A bare segment name, also a later "MSH" line alone (found by
+		// FuzzParse: rest[1:] panicked, and Handle answered AE for ever).
 		seg.Fields = fields
 		return nil
+	case seg.Name == "MSH":
+		fields = append(fields, string(d.Field))
+		rest = rest[1:] // past MSH-1; MSH-2 is the next "field"
+	default:
+		rest = rest[1:]
 	}
 	for {
 		i := strings.IndexByte(rest, d.Field)
