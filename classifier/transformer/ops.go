@@ -7,8 +7,6 @@ import (
 	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:staticcheck
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 	"github.com/gomlx/gomlx/pkg/ml/context"
-
-	"github.com/radflag/radflag/classifier/gemm"
 )
 
 // customProduct computes fwd(a, b) with gradients given by gradA and gradB,
@@ -62,14 +60,14 @@ func firstElem(x *Node) *Node {
 // plainGradients switches customProduct to gomlx's own autodiff (tests).
 var plainGradients = false
 
-// matMulOrder, when the graph is built, says whether to write every product
-// as a DotGeneral in matmul order (lhs [batch..., M, K], rhs [batch..., K,
-// N]), transposing operands first where needed: only that layout reaches
-// simplego's packgemm path, and so classifier/gemm's kernel. Without the
-// kernel the transposed-operand DotGenerals are faster (simplego's own
-// paths take them as they are; BENCHMARKS.md). A variable for tests and
-// benchmarks.
-var matMulOrder = gemm.Active
+// matMulOrder says, when the graph is built, whether to write every
+// product as a DotGeneral in matmul order (lhs [batch..., M, K], rhs
+// [batch..., K, N]), transposing operands first where needed: only that
+// layout reaches simplego's packgemm path, and so classifier/gemm's kernel.
+// It is faster without the kernel too (simplego's own matmul-order paths
+// beat its transposed-operand ones; BENCHMARKS.md); false keeps the old
+// transposed-operand DotGenerals for that comparison.
+var matMulOrder = func() bool { return true }
 
 // mm is the batched matmul a [n..., m, k] · b [n..., k, p] over the
 // leading axes both share (batch axes first, as isMatMulOrder wants).
