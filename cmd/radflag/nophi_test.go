@@ -476,7 +476,7 @@ worklist:
 			}
 		}
 	}
-	if n < 40 || !strings.Contains(logText, `"level":"DEBUG"`) {
+	if n < 30 || !strings.Contains(logText, `"level":"DEBUG"`) {
 		t.Errorf("only %d log lines (debug included: %v); the search would prove little", n, strings.Contains(logText, `"level":"DEBUG"`))
 	}
 	for _, line := range strings.Split(string(metricsText), "\n") {
