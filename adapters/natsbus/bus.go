@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -205,11 +206,78 @@ func (b *Bus) ensureStreams(ctx context.Context) error {
 		b.streamConfig(StreamDLQ, SubjectDLQ+".>"),
 		b.streamConfig(StreamFeedback, SubjectFeedback+".>"),
 	} {
-		if _, err := b.js.CreateOrUpdateStream(ctx, sc); err != nil {
+		if err := b.ensureStream(ctx, sc); err != nil {
 			return fmt.Errorf("create or update stream %s: %w", sc.Name, err)
 		}
 	}
 	return nil
+}
+
+// streamAttemptTimeout bounds one stream request during setup.
+const streamAttemptTimeout = 3 * time.Second
+
+// ensureStream creates stream sc, or updates it when its configuration
+// differs. On a cluster every radflag process does this at start, often at
+// the same moment, and an update that races the stream's creation can leave
+// both requests unanswered for many seconds (seen with nats-server 2.x on a
+// fresh three-node cluster: six processes starting together all timed out).
+// So a stream that already has the configuration is left alone, each
+// request gets a short timeout, and one that timed out, or lost the race to
+// create, is tried again until ctx ends.
+func (b *Bus) ensureStream(ctx context.Context, sc jetstream.StreamConfig) error {
+	delay := 100 * time.Millisecond
+	for {
+		actx, cancel := context.WithTimeout(ctx, streamAttemptTimeout)
+		err := b.ensureStreamOnce(actx, sc)
+		cancel()
+		if err == nil || !retryableSetup(err) {
+			return err
+		}
+		b.log.Debug("stream setup: trying again", "stream", sc.Name, "err", err)
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(delay):
+		}
+		delay = min(2*delay, time.Second)
+	}
+}
+
+func (b *Bus) ensureStreamOnce(ctx context.Context, sc jetstream.StreamConfig) error {
+	s, err := b.js.Stream(ctx, sc.Name)
+	if errors.Is(err, jetstream.ErrStreamNotFound) {
+		_, err = b.js.CreateStream(ctx, sc)
+		return err
+	}
+	if err != nil {
+		return err
+	}
+	if sameStreamConfig(s.CachedInfo().Config, sc) {
+		return nil
+	}
+	_, err = b.js.UpdateStream(ctx, sc)
+	return err
+}
+
+// sameStreamConfig compares the fields radflag sets (the server fills in
+// the others).
+func sameStreamConfig(have, want jetstream.StreamConfig) bool {
+	return slices.Equal(have.Subjects, want.Subjects) && have.Storage == want.Storage &&
+		have.Retention == want.Retention && have.Replicas == want.Replicas &&
+		have.Duplicates == want.Duplicates && have.MaxAge == want.MaxAge &&
+		have.MaxBytes == want.MaxBytes && have.Discard == want.Discard && have.MaxMsgSize == want.MaxMsgSize
+}
+
+// retryableSetup tells a setup request worth repeating (no answer in time,
+// a lost create race, a cluster still electing) from a refusal that will
+// not change (a bad configuration, too few servers for the replicas).
+func retryableSetup(err error) bool {
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, nats.ErrTimeout) ||
+		errors.Is(err, nats.ErrNoResponders) || errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
+		return true
+	}
+	var apiErr *jetstream.APIError
+	return errors.As(err, &apiErr) && apiErr.Code == 503
 }
 
 // JetStream gives consumers and buckets access to the underlying context.

@@ -67,3 +67,30 @@ func TestClusterR3SurvivesNodeLoss(t *testing.T) {
 		t.Fatalf("stream holds %d, acked %d; want 250", n, acked)
 	}
 }
+
+// TestClusterConcurrentOpen: every radflag process opens the bus (and sets
+// up the streams) at start; six starting at once on a fresh cluster must
+// all come up. Before ensureStream compared before updating and retried
+// with short timeouts, an update racing another process's create left the
+// requests unanswered and every process failed with a deadline.
+func TestClusterConcurrentOpen(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs three nats-server processes")
+	}
+	c := natstest.StartCluster(t, 3)
+	errs := make(chan error, 6)
+	for i := 0; i < cap(errs); i++ {
+		go func() {
+			b, err := natsbus.Open(context.Background(), natsbus.Config{URL: c.URL(), Replicas: 3})
+			if err == nil {
+				err = b.Close()
+			}
+			errs <- err
+		}()
+	}
+	for i := 0; i < cap(errs); i++ {
+		if err := <-errs; err != nil {
+			t.Errorf("open %d: %v", i, err)
+		}
+	}
+}
