@@ -41,6 +41,8 @@ func Connect(url string) (*nats.Conn, jetstream.JetStream, error) {
 type Backlog struct {
 	// Pending and AckPending per consumer durable.
 	Pending, AckPending map[string]uint64
+	// LastAck is when each consumer's ack floor last moved.
+	LastAck map[string]time.Time
 }
 
 // Empty reports whether every stage has handled everything.
@@ -64,7 +66,7 @@ func (b Backlog) String() string {
 
 // ReadBacklog asks JetStream for the stage consumers' state.
 func ReadBacklog(ctx context.Context, js jetstream.JetStream) (Backlog, error) {
-	b := Backlog{Pending: map[string]uint64{}, AckPending: map[string]uint64{}}
+	b := Backlog{Pending: map[string]uint64{}, AckPending: map[string]uint64{}, LastAck: map[string]time.Time{}}
 	for _, c := range drainConsumers {
 		cctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 		cons, err := js.Consumer(cctx, c.Stream, c.Durable)
@@ -78,14 +80,20 @@ func ReadBacklog(ctx context.Context, js jetstream.JetStream) (Backlog, error) {
 		}
 		b.Pending[c.Durable] = info.NumPending
 		b.AckPending[c.Durable] = uint64(info.NumAckPending)
+		if info.AckFloor.Last != nil {
+			b.LastAck[c.Durable] = *info.AckFloor.Last
+		}
 	}
 	return b, nil
 }
 
 // WaitDrained polls until the stage consumers have no backlog for two
-// polls in a row, or timeout. It returns the last backlog seen.
-func WaitDrained(ctx context.Context, js jetstream.JetStream, timeout time.Duration) (Backlog, error) {
-	deadline := time.Now().Add(timeout)
+// polls in a row, or timeout. It returns the last backlog seen, and logs it
+// through logf (when set) once a minute.
+func WaitDrained(ctx context.Context, js jetstream.JetStream, timeout time.Duration, logf func(format string, args ...any)) (Backlog, error) {
+	start := time.Now()
+	deadline := start.Add(timeout)
+	nextLog := start.Add(time.Minute)
 	empty := 0
 	var last Backlog
 	var lastErr error
@@ -94,6 +102,10 @@ func WaitDrained(ctx context.Context, js jetstream.JetStream, timeout time.Durat
 		lastErr = err
 		if err == nil {
 			last = b
+			if logf != nil && time.Now().After(nextLog) {
+				logf("draining for %.0f s: %s", time.Since(start).Seconds(), b)
+				nextLog = nextLog.Add(time.Minute)
+			}
 			if b.Empty() {
 				empty++
 				if empty >= 2 {

@@ -3,6 +3,7 @@
 package chaos
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"strconv"
@@ -44,4 +45,25 @@ func envFloat(name string, def float64) float64 {
 		return v
 	}
 	return def
+}
+
+// modelEnv is the serve environment for the model RADFLAG_CHAOS_MODEL
+// names: "transformer" (default: the shipped models) or "baseline" (the
+// n-gram baseline, trained here: for machines too small for the
+// transformers' 20–60 reports/s), and a description for the log.
+func modelEnv(t *testing.T) ([]string, string) {
+	t.Helper()
+	switch m := os.Getenv("RADFLAG_CHAOS_MODEL"); m {
+	case "", "transformer":
+		return nil, "shipped transformer models"
+	case "baseline":
+		dirs, err := BaselineModelDirs(context.Background(), t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return []string{"RADFLAG_CLASSIFY_MODEL_DIRS=" + dirs}, "n-gram baseline models (RADFLAG_CHAOS_MODEL=baseline)"
+	default:
+		t.Fatalf("RADFLAG_CHAOS_MODEL=%q: want transformer or baseline", m)
+		return nil, ""
+	}
 }

@@ -81,7 +81,14 @@ func NewProc(t testing.TB, c ProcConfig) *Proc {
 	if p.DataDir == "" {
 		p.DataDir = t.TempDir()
 	}
-	p.logf = filepath.Join(t.TempDir(), c.Name+".log")
+	// RADFLAG_CHAOS_LOGS keeps the processes' logs after the test.
+	logDir := os.Getenv("RADFLAG_CHAOS_LOGS")
+	if logDir == "" {
+		logDir = t.TempDir()
+	} else if err := os.MkdirAll(logDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	p.logf = filepath.Join(logDir, c.Name+".log")
 	p.args = append([]string{"serve", "--data-dir", p.DataDir, "--http-addr", p.HTTPAddr, "--mllp-addr", p.MLLPAddr}, c.Args...)
 	// Only what radflag needs from the environment: a variable of the
 	// developer's shell must not change the test.
