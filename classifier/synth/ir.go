@@ -22,6 +22,18 @@ func irCases() []caseType {
 		{"biopsy_necrotic_with_drain", 2, 0.8, "biopsy of a necrotic mass whose impression states tissue diagnosis as the main purpose, a drain or aspiration secondary", irBiopsyWithDrain},
 		{"biopsy_lung", 3, 6, "biopsy of a lung nodule, mass, consolidation or pleural-based lung lesion, with or without pneumothorax", irLungBiopsy},
 		{"biopsy_bone", 4, 6, "biopsy of vertebra, sacrum, pelvis, rib, long bone, sternum, scapula; lytic or sclerotic lesions; iliac bone marrow; discitis endplate", irBoneBiopsy},
+		{"drain_lung_abscess", 1, 0.6, "drainage of a peripheral lung abscess (lung words, but a drain)", irLungAbscessDrain},
+		{"drain_liver_abscess_vs_mets", 1, 0.5, "complex liver lesion, ? abscess vs necrotic metastasis: pus aspirated, drain placed", irLiverAbscessVsMets},
+		{"drain_cholecystostomy", 1, 0.5, "percutaneous cholecystostomy", irCholecystostomy},
+		{"drain_pleural_ascites", 1, 0.5, "drainage of a loculated pleural effusion or loculated ascites", irPleuralAscitesDrain},
+		{"aspiration_cyst", 1, 0.4, "aspiration (and sclerotherapy) of a renal or hepatic cyst or lymphocele", irCystAspiration},
+		{"biopsy_chest_wall", 2, 0.6, "extrapleural chest-wall soft-tissue mass (not a pleural-based lung lesion)", irChestWallMass},
+		{"biopsy_paravertebral", 2, 0.5, "paravertebral soft-tissue mass, vertebral body not sampled", irParavertebralSoft},
+		{"biopsy_soft_eroding_bone", 2, 0.4, "soft-tissue mass with pressure erosion of bone; the mass sampled", irSoftMassErodingBone},
+		{"biopsy_liver_not_abscess", 2, 0.5, "? liver abscess: aspirate non-purulent, cores of the lesion, no drain", irLiverLesionNotAbscess},
+		{"biopsy_hilar_node", 2, 0.6, "lymph node near a hilum (lung hilum, paratracheal, porta hepatis, renal hilum)", irHilarNode},
+		{"biopsy_lung_cavity", 3, 0.6, "cavitary lung lesion, ? abscess vs carcinoma: wall biopsied, no drain", irLungCavityBiopsy},
+		{"biopsy_bone_soft_component", 4, 0.6, "lytic bone lesion (vertebra, rib, ilium, sacrum) sampled through its soft-tissue component", irBoneSoftComponent},
 	}
 }
 

@@ -82,6 +82,11 @@ func (g *gen) render(rep *report) string {
 	}
 
 	fs := g.orderFindings(rep)
+	if st.extracted && rep.procedure && len(rep.technique) > 0 && !fullJA && g.chance(0.75) {
+		// The pipeline reads a PROCEDURE section as findings (a TECHNIQUE
+		// one it drops): the narrative leads the findings.
+		fs = append([]finding{{text: joinParts(rep.technique), block: strings.Contains(joinParts(rep.technique), "\n")}}, fs...)
+	}
 	if fullJA {
 		// Key findings said in Japanese, distractors in Japanese where a
 		// rendering exists (the others dropped).

@@ -152,7 +152,7 @@ var (
 	radiationCue   = regexp.MustCompile(`(?i)radiation|radiotherapy|SBRT|SABR|IMRT|proton|carbon-ion|chemoradiation|chemoradiotherapy|chemoRT|\bCRT\b|放射線`)
 	ablationCue    = regexp.MustCompile(`(?i)ablation|electroporation|\bIRE\b|nanoknife|\bRFA\b|\bMWA\b|HIFU|焼灼`)
 
-	drainCue    = regexp.MustCompile(`(?i)drain|aspirat|ドレナージ|穿刺吸引`)
+	drainCue    = regexp.MustCompile(`(?i)drain|aspirat|cholecystostomy|ドレナージ|穿刺吸引`)
 	biopsyCue   = regexp.MustCompile(`(?i)biops|\bbx\b|FNA|fine-needle|core|生検`)
 	lungCue     = regexp.MustCompile(`(?i)lung|lobe|lingula|\b(RUL|RLL|LUL|LLL|RML)\b|pulmonary|肺`)
 	boneCue     = regexp.MustCompile(`(?i)bone|vertebra|sacral|iliac|acetabul|pubic|rib\b|femoral|humeral|scapular|sternal|endplate|骨`)
@@ -204,13 +204,24 @@ var caseRules = map[string][]rule{
 	"family_history_incidental":      {{familySentence, true, "family history", nil}},
 	"addendum_benign":                {{regexp.MustCompile(`(?is)addendum.*(splenule|accessory spleen)`), true, "benign addendum", nil}},
 
-	"biopsy_lung":                {{lungCue, true, "lung", nil}, {boneBiopsy, false, "no bone biopsy", nil}},
-	"biopsy_bone":                {{boneCue, true, "bone", nil}, {lungBiopsyR, false, "no lung biopsy", nil}},
-	"biopsy_soft_tissue":         {{biopsyCue, true, "biopsy", nil}, {boneBiopsy, false, "no bone biopsy", nil}, {lungBiopsyR, false, "no lung biopsy", nil}},
-	"biopsy_necrotic_with_drain": {{biopsyCue, true, "biopsy", nil}, {mainPurpose, true, "main purpose stated", nil}},
-	"drain_with_sample":          {{drainCue, true, "drain", nil}, {mainPurpose, true, "tissue cores only with the main aim stated", regexp.MustCompile(`(?i)cores? (sample|of the)`)}},
-	"aspiration_only":            {{regexp.MustCompile(`(?i)aspirat|穿刺吸引`), true, "aspiration", nil}},
-	"drain_empyema":              {{regexp.MustCompile(`(?i)empyema|abscess|膿胸`), true, "empyema", nil}},
+	"biopsy_lung":                 {{lungCue, true, "lung", nil}, {boneBiopsy, false, "no bone biopsy", nil}},
+	"biopsy_bone":                 {{boneCue, true, "bone", nil}, {lungBiopsyR, false, "no lung biopsy", nil}},
+	"biopsy_soft_tissue":          {{biopsyCue, true, "biopsy", nil}, {boneBiopsy, false, "no bone biopsy", nil}, {lungBiopsyR, false, "no lung biopsy", nil}},
+	"biopsy_necrotic_with_drain":  {{biopsyCue, true, "biopsy", nil}, {mainPurpose, true, "main purpose stated", nil}},
+	"drain_with_sample":           {{drainCue, true, "drain", nil}, {mainPurpose, true, "tissue cores only with the main aim stated", regexp.MustCompile(`(?i)cores? (sample|of the)`)}},
+	"aspiration_only":             {{regexp.MustCompile(`(?i)aspirat|穿刺吸引`), true, "aspiration", nil}},
+	"drain_lung_abscess":          {{lungCue, true, "lung", nil}, {regexp.MustCompile(`(?i)abscess|膿瘍`), true, "abscess", nil}},
+	"drain_liver_abscess_vs_mets": {{regexp.MustCompile(`(?i)liver|hepatic|肝`), true, "liver", nil}, {regexp.MustCompile(`(?i)pus|purulent|abscess|膿瘍`), true, "pus", nil}},
+	"drain_cholecystostomy":       {{regexp.MustCompile(`(?i)cholecyst|gallbladder|胆嚢`), true, "gallbladder", nil}},
+	"aspiration_cyst":             {{regexp.MustCompile(`(?i)aspirat|穿刺吸引`), true, "aspiration", nil}},
+	"biopsy_chest_wall":           {{regexp.MustCompile(`(?i)chest wall|intercostal|胸壁`), true, "chest wall", nil}, {lungBiopsyR, false, "no lung biopsy", nil}, {boneBiopsy, false, "no bone biopsy", nil}},
+	"biopsy_paravertebral":        {{regexp.MustCompile(`(?i)paravertebral|傍椎体`), true, "paravertebral", nil}, {boneBiopsy, false, "no bone biopsy", nil}},
+	"biopsy_soft_eroding_bone":    {{regexp.MustCompile(`(?i)soft-tissue mass|軟部腫瘤`), true, "soft-tissue mass", nil}, {boneBiopsy, false, "no bone biopsy", nil}},
+	"biopsy_liver_not_abscess":    {{regexp.MustCompile(`(?i)no drain|ドレーン留置なし|no catheter`), true, "no drain left", nil}, {regexp.MustCompile(`(?i)liver|hepatic|肝`), true, "liver", nil}},
+	"biopsy_hilar_node":           {{regexp.MustCompile(`(?i)node|リンパ節`), true, "lymph node", nil}, {lungBiopsyR, false, "no lung biopsy", nil}},
+	"biopsy_lung_cavity":          {{regexp.MustCompile(`(?i)cavit|空洞`), true, "cavity", nil}, {boneBiopsy, false, "no bone biopsy", nil}},
+	"biopsy_bone_soft_component":  {{regexp.MustCompile(`(?i)soft[- ]tissue|軟部`), true, "soft-tissue component", nil}, {lungBiopsyR, false, "no lung biopsy", nil}},
+	"drain_empyema":               {{regexp.MustCompile(`(?i)empyema|abscess|膿胸`), true, "empyema", nil}},
 }
 
 // labelRules must hold for every case of a label.
