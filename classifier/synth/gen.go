@@ -64,6 +64,7 @@ type style struct {
 	technique  bool
 	comparison bool
 	extracted  bool // sections' bodies only, as the pipeline feeds the model
+	pipeline   bool // full text read by the pipeline's own section finder
 	dialect    int  // dialectStandard, dialectJaEn, ...: habits of where the report was written
 	// bullet marks dashed impression items (and structured findings lines
 	// when bulletFindings).
@@ -151,6 +152,7 @@ func (g *gen) drawStyle() style {
 	// Most hospitals' reports are headed, so the pipeline usually hands the
 	// model the extracted sections rather than the full text.
 	s.extracted = s.headed && g.chance(0.5)
+	s.pipeline = s.headed && !s.extracted && g.chance(0.4)
 	s.bullet = g.pickW([]string{"- ", "• ", "* ", "> ", "· ", "-- "}, []float64{5, 2, 1, 0.3, 0.3, 0.3})
 	s.bulletFindings = s.structured && g.chance(0.1)
 	if !g.noiseFree {

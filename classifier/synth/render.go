@@ -59,8 +59,10 @@ func (g *gen) render(rep *report) string {
 	if !st.extracted && st.headed && len(rep.addendum) == 0 && g.chance(0.015) {
 		sections = append(sections, g.addendumHead()+" "+g.genericAddendum())
 	}
+	var bodies []string // indication, findings and impression as written
 	if ind != "" {
 		sections = append(sections, g.section(g.head("indication"), ind))
+		bodies = append(bodies, ind)
 	}
 	if !st.extracted && !fullJA && len(rep.technique) > 0 && (rep.procedure || st.technique || st.long) {
 		name := "technique"
@@ -130,7 +132,9 @@ func (g *gen) render(rep *report) string {
 		}
 	}
 	if len(fs) > 0 {
-		sections = append(sections, g.section(g.head("findings"), g.findingsText(fs)))
+		ft := g.findingsText(fs)
+		sections = append(sections, g.section(g.head("findings"), ft))
+		bodies = append(bodies, ft)
 	}
 
 	imp := append([]string(nil), rep.impression...)
@@ -203,6 +207,7 @@ func (g *gen) render(rep *report) string {
 			tail = nil
 		}
 		sections = append(sections, g.section(g.head("impression"), body))
+		bodies = append(bodies, g.list(imp))
 	}
 	sections = append(sections, tail...)
 	if st.artefacts && !st.extracted && g.chance(0.5) {
@@ -221,6 +226,11 @@ func (g *gen) render(rep *report) string {
 		sep = "\n"
 	}
 	text := strings.Join(sections, sep)
+	if st.pipeline && keepsAll(pipelineInput(text), bodies...) {
+		// What the pipeline hands the model for this report; used only when
+		// it keeps every line of indication, findings and impression.
+		return pipelineInput(g.postProcess(text))
+	}
 	return g.postProcess(text)
 }
 
