@@ -144,7 +144,7 @@ var (
 	// text without such sentences.
 	familySentence = regexp.MustCompile(`(?i)[^.\n。]*\b(mother|father|sister|brother|aunt|uncle|grandmother|grandfather|sibling|relatives?|family|first-degree)\b[^.\n。]*`)
 	stentCue       = regexp.MustCompile(`(?i)stent|biliary drain|ステント`)
-	negationCue   = regexp.MustCompile(`(?i)\bno\b|\bnil\b|\bwithout\b|w/o|not (seen|identified|demonstrated|confirmed|evident)|negative|膵.*なし`)
+	negationCue    = regexp.MustCompile(`(?i)\bno\b|\bnil\b|\bwithout\b|w/o|not (seen|identified|demonstrated|confirmed|evident)|negative|膵.*なし`)
 	nonPDACWhy     = regexp.MustCompile(`(?i)ampullary|duodenal|cholangiocarcinoma|chronic pancreatitis|neuroendocrine|IPMN|GIST|trauma|pseudopapillary`)
 	chemoCue       = regexp.MustCompile(`(?i)folfirinox|\bm?FFX\b|gemcitabine|\bGEM\b|\bGnP\b|gem-nab|nab-paclitaxel|nab-PTX|abraxane|GEMCAP|nalirifox|\bS-1\b|nal-IRI|irinotecan|5-FU|oxaliplatin|FOLFOX|FOLFIRI|cisplatin|capecitabine|olaparib|erlotinib|pembrolizumab|KRAS inhibitor|chemotherapy|化学療法`)
 	mimicPrimary   = regexp.MustCompile(`(?i)renal cell|RCC|melanoma|lung|breast|colorectal|sigmoid|sarcoma`)
