@@ -74,6 +74,7 @@ type style struct {
 	// Noise (off when noiseFree): run-on sentences (per sentence end), lower
 	// case sentence starts, sloppy spacing.
 	runOn     float64
+	runHeads  bool // headings dictated into the text without colons
 	caseNoise bool
 	spacing   bool
 }
@@ -160,6 +161,7 @@ func (g *gen) drawStyle() style {
 			s.runOn = 0.1 + 0.4*g.r.Float64()
 		}
 		s.caseNoise = g.chance(0.06)
+		s.runHeads = s.headed && !s.extracted && g.chance(0.05)
 		s.spacing = g.chance(0.08)
 	}
 	switch x := g.r.Float64(); {

@@ -410,6 +410,11 @@ func (g *gen) softTargets() []softTarget {
 		{fmt.Sprintf("a %s presacral soft-tissue mass", g.cm(2, 7)), "presacral mass", "仙骨前腫瘤", []string{"prone"}, []string{"transgluteal", "trans-sacral notch"}, []string{"Presacral mass, ? recurrent rectal cancer", "Presacral soft tissue after rectal surgery"}},
 		{fmt.Sprintf("a %s splenic lesion", g.cm(1.5, 5)), "splenic lesion", "脾腫瘤", []string{"supine", "right lateral decubitus"}, []string{"left intercostal", "left lateral"}, []string{"Splenic mass, ? lymphoma"}},
 		{fmt.Sprintf("a %s pelvic side-wall mass", g.cm(2, 6)), "pelvic mass", "骨盤内腫瘤", []string{"prone", "supine"}, []string{"transgluteal", "anterior"}, []string{"Pelvic mass after hysterectomy, ? recurrence", "Pelvic side-wall mass"}},
+		{fmt.Sprintf("an enlarged gastrohepatic ligament lymph node (%s)", g.mm(15, 30)), "gastrohepatic lymph node", "小網リンパ節", []string{"supine"}, []string{"anterior", "anterior transhepatic", "left anterior"}, []string{"Gastrohepatic adenopathy, ? lymphoma", "Upper abdominal nodes, tissue diagnosis"}},
+		{fmt.Sprintf("an enlarged retrocrural lymph node (%s)", g.mm(12, 25)), "retrocrural lymph node", "後脚部リンパ節", []string{"prone"}, []string{"posterior paravertebral", "right paravertebral with hydrodissection"}, []string{"Retrocrural adenopathy, ? recurrence"}},
+		{fmt.Sprintf("a %s mass in the %s psoas muscle", g.cm(2, 8), side), "psoas mass", "腸腰筋腫瘤", []string{"prone"}, []string{"posterior", "posterolateral"}, []string{"Psoas mass, ? sarcoma vs lymphoma"}},
+		{fmt.Sprintf("the renal allograft (lower pole) in the %s iliac fossa", side), "renal allograft", "移植腎", []string{"supine"}, []string{"anterior", "anterolateral"}, []string{"Rising creatinine after renal transplant, allograft biopsy", "Suspected rejection, transplant kidney biopsy"}},
+		{fmt.Sprintf("a %s enhancing mass in the %s pancreatic %s", g.cm(2, 5), g.pick("hypoenhancing", "hypervascular"), g.pick("head", "body", "tail")), "pancreatic lesion", "膵腫瘤", []string{"supine"}, []string{"anterior transgastric", "anterior transhepatic", "anterior, between bowel loops"}, []string{"Pancreatic lesion, EUS not possible (altered anatomy)", "Pancreatic mass, tissue for diagnosis"}},
 	}
 }
 
@@ -617,6 +622,10 @@ func irBoneBiopsy(g *gen) *report {
 		{fmt.Sprintf("a %s lesion of the %s scapula", kind, side), "scapular lesion", "肩甲骨", []string{"prone"}, []string{"posterior"}},
 		{fmt.Sprintf("a %s lesion in the sternal body", kind), "sternal lesion", "胸骨", []string{"supine"}, []string{"anterior", "oblique"}},
 		{fmt.Sprintf("the %s/%s endplates with adjacent disc space narrowing", lvl, nextLevel(lvl)), lvl + " vertebral endplate", "椎体終板", []string{"prone"}, []string{"transpedicular", "posterolateral"}},
+		{fmt.Sprintf("a %s lesion of the %s %s pedicle", kind, side, lvl), lvl + " pedicle lesion", "椎弓根", []string{"prone"}, []string{"posterior", "transpedicular"}},
+		{fmt.Sprintf("a %s lesion of the %s clavicle", kind, side), "clavicular lesion", "鎖骨", []string{"supine"}, []string{"anterior", "superior"}},
+		{fmt.Sprintf("a %s lesion of the %s proximal tibia", kind, side), "tibial lesion", "脛骨", []string{"supine"}, []string{"anteromedial", "lateral"}},
+		{fmt.Sprintf("a %s lesion in the %s ischium", kind, side), "ischial lesion", "坐骨", []string{"prone"}, []string{"posterior", "transgluteal"}},
 	}
 	t := ts[g.r.IntN(len(ts))]
 	ind := g.x(g.pick(

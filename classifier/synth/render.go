@@ -472,6 +472,10 @@ func (g *gen) section(head, body string) string {
 	if head == "" {
 		return body
 	}
+	if g.st.runHeads && !strings.HasPrefix(head, "【") {
+		// "FINDINGS the liver is ... IMPRESSION no ..." as dictated.
+		return head + g.pick(" ", " ", ", ", " - ") + body
+	}
 	if strings.HasPrefix(head, "【") {
 		if g.st.headNL {
 			return head + "\n" + body

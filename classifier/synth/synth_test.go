@@ -155,7 +155,7 @@ var (
 	drainCue    = regexp.MustCompile(`(?i)drain|aspirat|cholecystostomy|ドレナージ|穿刺吸引`)
 	biopsyCue   = regexp.MustCompile(`(?i)biops|\bbx\b|FNA|fine-needle|core|生検`)
 	lungCue     = regexp.MustCompile(`(?i)lung|lobe|lingula|\b(RUL|RLL|LUL|LLL|RML)\b|pulmonary|肺`)
-	boneCue     = regexp.MustCompile(`(?i)bone|vertebra|sacral|iliac|acetabul|pubic|rib\b|femoral|humeral|scapular|sternal|endplate|骨`)
+	boneCue     = regexp.MustCompile(`(?i)bone|vertebra|sacral|iliac|acetabul|pubic|rib\b|femoral|humeral|scapular|sternal|endplate|pedicle|clavic|tibia|ischi|骨`)
 	boneBiopsy  = regexp.MustCompile(`(?i)bone (biopsy|core)|trephine|骨生検`)
 	lungBiopsyR = regexp.MustCompile(`(?i)lung biopsy|肺生検`)
 	mainPurpose = regexp.MustCompile(`(?i)(main|primary) (purpose|aim)|主目的`)
