@@ -39,6 +39,8 @@ func pancreasCases() []caseType {
 		{"treated_history_unrelated_exam", 1, 1, "CT for an unrelated complaint in a patient whose pancreatic cancer was treated", pTreatedHistoryOther},
 		{"ipmn_invasive_resected", 1, 0.5, "resected IPMN with invasive carcinoma", pIPMNInvasiveResected},
 		{"post_op_complication", 1, 1, "early post-operative CT after resection for pancreatic cancer (leak, collection, bleeding)", pPostOpComplication},
+		{"complete_response", 1, 0.6, "treated cancer with no residual mass visible (negation words, still treated)", pCompleteResponse},
+		{"stent_occlusion_on_chemo", 1, 0.5, "head cancer on chemotherapy, CT for biliary stent occlusion", pStentOcclusionOnChemo},
 		{"addendum_treated", 1, 0.6, "report reads like staging; an addendum says chemotherapy or radiation was given (restaging)", pAddendumTreated},
 		// ---- 0 none ----
 		{"normal_pancreas", 0, 3, "CT for another reason, normal pancreas", pNormal},

@@ -378,3 +378,50 @@ func pStentDuodenal(g *gen) *report {
 	}
 	return rep
 }
+
+// completeResponse: a treated cancer with no tumour left to see; the
+// report's negations ("no residual mass") do not make it label 0.
+func pCompleteResponse(g *gen) *report {
+	s := g.site()
+	rx := g.pick(g.chemoCourse(g.chemo()), g.chemoCourse(g.chemo())+" and "+g.radiationRx(), "completed "+g.radiationRx()+" after "+g.chemo())
+	ind := g.xf("{%s|Locally advanced %s|Borderline resectable %s}, %s. {Restaging|Response assessment|CA 19-9 normalised, restaging}.", g.pdacAt(s), g.pdac(), g.pdac(), rx)
+	f := []string{
+		g.xf("{No measurable residual mass|No residual mass is identified|The previously seen mass is no longer visible} in the pancreatic %s{| ; only faint residual hypoattenuation remains| ; minimal ill-defined soft tissue at the site, likely fibrosis}.", s.en),
+		g.x("{The pancreatic duct has decompressed|Upstream ductal dilatation has resolved|The pancreatic duct is now of normal calibre}."),
+	}
+	f = append(f, g.metastases(false)...)
+	imp := []string{g.xf("{Complete|Near-complete|Marked} {radiological |}response of pancreatic %s {adenocarcinoma|cancer} {after|following|on} treatment{|; no residual mass and no metastases}.", s.en),
+		g.x("{No evidence of local progression or metastatic disease|No new lesion}.")}
+	rep := &report{
+		indication:   []string{ind},
+		technique:    []string{g.techniquePancreas()},
+		findings:     keys("pancreas", f...),
+		impression:   imp,
+		ja:           []string{"膵癌、化学療法後に腫瘍は同定できない（著効）。"},
+		jaIndication: "膵癌化学療法後、効果判定。",
+	}
+	return g.assemble(rep, "pancreas")
+}
+
+// stentOcclusionOnChemo: the stent is the reason for the CT, but the
+// cancer is on chemotherapy (treated).
+func pStentOcclusionOnChemo(g *gen) *report {
+	s := g.headSite()
+	rx := g.chemo()
+	ind := g.xf("{%s|Pancreatic head cancer} {on|receiving} %s{ (cycle %s)|} with {a metal biliary stent|a SEMS|a plastic CBD stent}; {fever and rising bilirubin|cholangitis|jaundice recurred}, ? stent occlusion.", capFirst(g.pdacAt(s)), rx, g.cycles())
+	f := []string{
+		g.xf("The biliary stent is in place but there is {recurrent intrahepatic biliary dilatation|loss of the previous pneumobilia with biliary dilatation}{| and sludge within the stent}, the CBD measuring %s above the stent.", g.mm(9, 16)),
+		g.xf("The {treated |}pancreatic head {mass|tumour} measures %s, {stable|slightly smaller} on treatment.", g.cm(1.8, 4)),
+	}
+	f = append(f, g.metastases(false)...)
+	imp := []string{g.x("{Biliary dilatation in keeping with stent occlusion|Stent dysfunction with recurrent biliary obstruction}{|; ERCP suggested}."),
+		g.xf("Pancreatic head cancer on %s: {stable disease|partial response}.", rx)}
+	rep := &report{
+		indication: []string{ind},
+		technique:  []string{g.techniqueRoutine()},
+		findings:   keys("pancreas", f...),
+		impression: imp,
+		ja:         []string{"膵癌化学療法中、胆管ステント閉塞を疑う。"},
+	}
+	return g.assemble(rep, "pancreas", "biliary")
+}

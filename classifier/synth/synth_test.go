@@ -197,6 +197,8 @@ var caseRules = map[string][]rule{
 	"isoattenuating_secondary_signs": {{regexp.MustCompile(`(?i)cut-off|change in calibre`), true, "duct cut-off", nil}},
 	"addendum_biopsy_confirmed":      {{regexp.MustCompile(`(?i)addendum`), true, "addendum", nil}, {treatmentCue, false, "no treatment word", nil}},
 	"stent_duodenal":                 {{regexp.MustCompile(`(?i)duodenal|十二指腸`), true, "duodenal stent", nil}, {treatmentCue, false, "no treatment at all", nil}},
+	"complete_response":              {{negationCue, true, "negation", nil}},
+	"stent_occlusion_on_chemo":       {{stentCue, true, "stent", nil}, {chemoCue, true, "regimen", nil}},
 	"addendum_treated":               {{regexp.MustCompile(`(?is)addendum.*(` + treatmentCue.String()[4:] + `)`), true, "treatment in the addendum", nil}},
 	"postop_other_normal":            {{surgeryCue, false, "no pancreatic resection", nil}},
 	"ipmn_worrisome_no_invasion":     {{regexp.MustCompile(`(?i)IPMN`), true, "IPMN", nil}, {regexp.MustCompile(`(?i)(suspicious|concerning|consistent|compatible|likely|suspected)[^.]{0,20}invasive`), false, "invasion not suspected", nil}},
@@ -338,10 +340,38 @@ func TestBreadth(t *testing.T) {
 			{"one line", func(s string) bool { return !strings.ContainsAny(s, "\n") }, 0.02, 0.6},
 			{"extracted (no headings, newline-joined)", func(s string) bool {
 				return strings.Count(s, "\n") >= 2 && !regexp.MustCompile(`(?i)(impression|conclusion|findings|indication|summary|opinion|所見|診断)\s*[:】]`).MatchString(s)
-			}, 0.2, 0.7},
+			}, 0.2, 0.8},
+		}
+		re := func(p string) func(string) bool { return regexp.MustCompile(p).MatchString }
+		checks = append(checks, []struct {
+			name     string
+			f        func(string) bool
+			min, max float64
+		}{
+			{"addendum", re(`(?i)addendum`), 0.01, 0.2},
+			{"dialect phrasing", re(`(?i)is suspected|\bs/o\b|condition after|state after|\bnil\b|kindly|is pointed out|\bSOL\b|no obvious|suspicion of|in the sense of`), 0.03, 0.5},
+			{"250+ words", func(s string) bool { return len(strings.Fields(s)) >= 250 }, 0, 0.4},
+		}...)
+		if task == TaskPancreas {
+			checks = append(checks, []struct {
+				name     string
+				f        func(string) bool
+				min, max float64
+			}{
+				{"synoptic template", re(`(?im)^(- )?(SMA|Arterial|Venous|Tumou?r|ARTERIAL|VENOUS)\b.*:|CH\([+-]\), DU`), 0.02, 0.3},
+				{"long report (250+ words)", func(s string) bool { return len(strings.Fields(s)) >= 250 }, 0.03, 0.4},
+				{"recommendation section", re(`(?im)^(RECOMMENDATIONS?|Recommendations?|Plan|Comment|COMMENT|Adv|Advice|Suggest\w*)(\(s\))?:`), 0.02, 0.5},
+			}...)
+		} else {
+			checks = append(checks, struct {
+				name     string
+				f        func(string) bool
+				min, max float64
+			}{"labelled field block", re(`(?im)^(needle|needle\(s\)|device|equipment|needle/system|complications?|immediate complications|drain|catheter|consent|informed consent)\s*(:|-)`), 0.1, 0.8})
 		}
 		for _, c := range checks {
 			frac := float64(count(c.f)) / float64(len(exs))
+			t.Logf("%s: %s in %.3f of reports", task, c.name, frac)
 			if frac < c.min || frac > c.max {
 				t.Errorf("%s: %s in %.3f of reports, want %.2f..%.2f", task, c.name, frac, c.min, c.max)
 			}
