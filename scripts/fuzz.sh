@@ -3,17 +3,31 @@
 #   scripts/fuzz.sh [DURATION]
 # Seed corpora live in each package's testdata/fuzz/<Target>/; new crashers
 # found here are written there too and fail the run.
+#
+# Go 1.26's fuzz coordinator can end a run on a loaded machine with a bare
+# "context deadline exceeded" at the -fuzztime boundary and no crasher
+# (go.dev/issue/75804, fixed in Go 1.27). That alone is reported as a flake,
+# not a failure; a run that writes a crasher or fails otherwise still fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dur="${1:-10s}"
 status=0
 for pkg in $(go list ./...); do
   targets=$(go test -list '^Fuzz' "$pkg" 2>/dev/null | grep '^Fuzz' || true)
+  dir=$(go list -f '{{.Dir}}' "$pkg")
   for t in $targets; do
     echo "fuzz $pkg $t for $dur"
-    if ! go test -run '^$' -fuzz "^${t}\$" -fuzztime "$dur" "$pkg"; then
+    before=$(ls "$dir/testdata/fuzz/$t" 2>/dev/null | wc -l)
+    out=$(mktemp)
+    if go test -run '^$' -fuzz "^${t}\$" -fuzztime "$dur" "$pkg" 2>&1 | tee "$out"; then
+      :
+    elif [ "$(ls "$dir/testdata/fuzz/$t" 2>/dev/null | wc -l)" -eq "$before" ] &&
+      grep -q 'context deadline exceeded' "$out" && ! grep -q 'Failing input' "$out"; then
+      echo "fuzz $pkg $t: deadline flake at the end of -fuzztime, no crasher (go.dev/issue/75804)"
+    else
       status=1
     fi
+    rm -f "$out"
   done
 done
 exit $status
