@@ -143,7 +143,7 @@ func (g *gen) irAddendum(imp []string) string {
 	if strings.Contains(first, "drain") || strings.Contains(first, "aspirat") {
 		return g.pf("{Culture|Fluid culture|Microbiology} {grew|result:} {Escherichia coli|Klebsiella pneumoniae|Streptococcus anginosus|mixed anaerobes|Staphylococcus aureus|no growth at 48 hours}; {antibiotics adjusted by the team|results conveyed to the ward|for clinical correlation}.")
 	}
-	return g.pf("{Pathology|Histology|Final pathology}{| (%s)}: {metastatic adenocarcinoma|diffuse large B-cell lymphoma|non-small cell carcinoma, favour adenocarcinoma|granulomatous inflammation|benign tissue, no malignancy|metastatic renal cell carcinoma|plasma cell neoplasm|squamous cell carcinoma}{|; concordant with imaging|, discussed with the referring team}.", g.date())
+	return g.pf("{Pathology|Histology|Final pathology}: {metastatic adenocarcinoma|diffuse large B-cell lymphoma|non-small cell carcinoma, favour adenocarcinoma|granulomatous inflammation|benign tissue, no malignancy|metastatic renal cell carcinoma|plasma cell neoplasm|squamous cell carcinoma}{|; concordant with imaging|, discussed with the referring team}.")
 }
 
 // procTitle is a procedure's title from its impression's first sentence.
@@ -300,12 +300,13 @@ func irDrainEmpyema(g *gen) *report {
 		pre = []string{g.xf("Thick-walled cavitary lesion in the %s lower lobe abutting the pleura, measuring %s, with an air-fluid level.", side, g.cm(4, 9))}
 	}
 	fr := g.pick("10", "12", "14", "16")
+	eml, efl := g.between(10, 90)*10, g.pick("purulent", "turbid", "thick")
 	g.proc = &procInfo{target: side + " " + what, approach: side + " intercostal", needle: g.pick("18G needle, Seldinger", "trocar", "Wayne pneumothorax kit", "Thal-Quick set"),
-		drain: fr + " Fr " + g.pick("pigtail chest drain", "chest tube", "locking pigtail catheter", "Thal-Quick chest tube"), output: g.pf("%d mL {purulent|turbid|thick} fluid", g.between(10, 90)*10),
+		drain: fr + " Fr " + g.pick("pigtail chest drain", "chest tube", "locking pigtail catheter", "Thal-Quick chest tube"), output: fmt.Sprintf("%d mL %s fluid", eml, efl),
 		specimens: g.pick("microbiology", "pH, LDH and culture", "culture and cytology"), lung: true}
 	narr := nonEmpty(g.consent(), g.timeout(), g.position("prone", "supine", side+" side up decubitus"), g.sedation(), g.prep(),
 		g.xf("Via a %s {intercostal|posterior intercostal|lateral intercostal} approach {above the rib|along the superior margin of the rib}, a %s Fr {pigtail chest drain|chest tube|locking pigtail catheter} was placed into the %s{| using Seldinger technique}.", side, fr, what),
-		g.xf("%d mL of {purulent|turbid|thick} fluid was aspirated and sent for {culture|pH, LDH and culture|microbiology}.", g.between(10, 90)*10),
+		g.xf("%d mL of %s fluid was aspirated and sent for {culture|pH, LDH and culture|microbiology}.", eml, efl),
 		g.x("The drain was connected to an underwater seal{| and secured}."),
 		g.x("{No pneumothorax on post-procedure images|Small pneumothorax, expected, with drain in situ|No immediate complications}."))
 	imp := []string{g.xf("{Successful|Uncomplicated} %s %s Fr {chest drain|pigtail drain} {placement|insertion} {into|for} {the|a} %s %s.", g.ctGuided(), fr, side, what)}
@@ -322,10 +323,11 @@ func irAspiration(g *gen) *report {
 	ml := g.between(1, 40) * 5
 	ind := g.xf("{%s|Collection in the %s}{|, too small for drain placement|, for aspiration and culture|. Diagnostic aspiration requested}.", g.pick(s.ind...), s.en)
 	pre := []string{g.preLine(g.pf("a {small |}{fluid collection|collection} {in the %s|measuring %s in the %s}", s.en, g.cm(1.5, 4.5), s.en), "aspiration")}
+	afl := g.fluid()
 	g.proc = &procInfo{target: what, approach: g.pick(s.approach...), needle: g.pick("18G needle", "20G spinal needle", "22G Chiba needle", "18G Yueh needle"),
-		output: fmt.Sprintf("%d mL %s fluid", ml, g.fluid()), specimens: g.pick("Gram stain and culture", "microbiology"), drain: g.pick("none (aspiration only)", "none", "not placed — aspirated to dryness")}
+		output: fmt.Sprintf("%d mL %s fluid", ml, afl), specimens: g.pick("Gram stain and culture", "microbiology"), drain: g.pick("none (aspiration only)", "none", "not placed — aspirated to dryness")}
 	narr := nonEmpty(g.consent(), g.timeout(), g.position(s.pos...), g.sedation(), g.prep(),
-		g.xf("Under CT guidance, an {18-gauge|20-gauge|22-gauge} {needle|spinal needle|Chiba needle} was advanced via a %s approach into the collection and %d mL of %s fluid was aspirated{| to dryness}.", g.pick(s.approach...), ml, g.fluid()),
+		g.xf("Under CT guidance, an {18-gauge|20-gauge|22-gauge} {needle|spinal needle|Chiba needle} was advanced via a %s approach into the collection and %d mL of %s fluid was aspirated{| to dryness}.", g.proc.approach, ml, afl),
 		g.x("{The collection was aspirated to near completion; no drain was left as the residual was minimal.|No drain was placed given the small size.|Aspiration only; no catheter placed.}"),
 		g.x("Samples sent for {Gram stain and culture|microbiology|culture}."),
 		g.noComplication())
@@ -339,11 +341,12 @@ func irDrainExchange(g *gen) *report {
 	to := from + 2 + 2*g.between(0, 2)
 	ind := g.xf("{Existing|Indwelling} %s drain {not draining|poorly draining|dislodged|with persistent collection}. {Reposition or upsize|Drain check and exchange}.", s.kind)
 	pre := []string{g.xf("{Residual|Persistent} {collection|abscess} in the %s measuring %s with the existing drain {retracted to its margin|kinked|outside the cavity}.", s.en, g.cm(2.5, 8))}
+	ml, fluid := g.between(2, 30)*10, g.pick("purulent", "turbid")
 	g.proc = &procInfo{target: s.kind, approach: "via the existing tract", needle: g.pick("0.035 Amplatz wire", "Amplatz Super Stiff wire", "over-the-wire exchange"),
-		drain: fmt.Sprintf("%d Fr locking pigtail (upsized from %d Fr)", to, from), output: g.pf("%d mL {purulent|turbid} fluid", g.between(2, 30)*10)}
+		drain: fmt.Sprintf("%d Fr locking pigtail (upsized from %d Fr)", to, from), output: fmt.Sprintf("%d mL %s fluid", ml, fluid)}
 	narr := nonEmpty(g.consent(), g.sedation(),
 		g.xf("The existing %d Fr drain was {exchanged over a wire|removed over an Amplatz wire} for a %d Fr {locking pigtail|drainage} catheter repositioned within the collection under CT guidance.", from, to),
-		g.xf("{A further |}%d mL of {purulent|turbid} fluid drained.", g.between(2, 30)*10),
+		g.xf("{A further |}%d mL of %s fluid drained.", ml, fluid),
 		g.noComplication())
 	imp := []string{g.xf("{Successful|Uncomplicated} CT-guided {upsizing|exchange and repositioning} of the %s drain {to %d Fr|}{|; residual collection now drained}.", s.kind, to)}
 	return g.irReport(ind, "ドレーン不良、入れ替え依頼。", narr, pre, imp, []string{"ドレーン入れ替え（膿瘍ドレナージ）。"}, nil)
@@ -414,7 +417,7 @@ func (g *gen) softTargets() []softTarget {
 		{fmt.Sprintf("an enlarged retrocrural lymph node (%s)", g.mm(12, 25)), "retrocrural lymph node", "後脚部リンパ節", []string{"prone"}, []string{"posterior paravertebral", "right paravertebral with hydrodissection"}, []string{"Retrocrural adenopathy, ? recurrence"}},
 		{fmt.Sprintf("a %s mass in the %s psoas muscle", g.cm(2, 8), side), "psoas mass", "腸腰筋腫瘤", []string{"prone"}, []string{"posterior", "posterolateral"}, []string{"Psoas mass, ? sarcoma vs lymphoma"}},
 		{fmt.Sprintf("the renal allograft (lower pole) in the %s iliac fossa", side), "renal allograft", "移植腎", []string{"supine"}, []string{"anterior", "anterolateral"}, []string{"Rising creatinine after renal transplant, allograft biopsy", "Suspected rejection, transplant kidney biopsy"}},
-		{fmt.Sprintf("a %s enhancing mass in the %s pancreatic %s", g.cm(2, 5), g.pick("hypoenhancing", "hypervascular"), g.pick("head", "body", "tail")), "pancreatic lesion", "膵腫瘤", []string{"supine"}, []string{"anterior transgastric", "anterior transhepatic", "anterior, between bowel loops"}, []string{"Pancreatic lesion, EUS not possible (altered anatomy)", "Pancreatic mass, tissue for diagnosis"}},
+		{fmt.Sprintf("a %s %s mass in the pancreatic %s", g.cm(2, 5), g.pick("hypoenhancing", "hypervascular"), g.pick("head", "body", "tail")), "pancreatic lesion", "膵腫瘤", []string{"supine"}, []string{"anterior transgastric", "anterior transhepatic", "anterior, between bowel loops"}, []string{"Pancreatic lesion, EUS not possible (altered anatomy)", "Pancreatic mass, tissue for diagnosis"}},
 	}
 }
 
