@@ -2,6 +2,7 @@ package chaos
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"strings"
 
 	"github.com/radflag/radflag/classifier/synth"
@@ -12,7 +13,7 @@ import (
 const Facility = "CITYHOSP"
 
 // Mix is the share of each kind of report in a corpus, in percent of 100
-// consecutive messages; the rest are CT reports without pancreatic cancer.
+// consecutive messages; the rest are other CT reports (otherCTCases).
 type Mix struct {
 	// Procedure: CT-guided procedure reports (pancreas and ir_procedure
 	// read them; every ir_procedure result writes an Observation).
@@ -28,6 +29,10 @@ type Mix struct {
 // measured case mix) and keeps the FHIR resources written to about 6% of
 // the reports, so the FHIR peer's linear searches stay affordable.
 var ClinicalMix = Mix{Procedure: 4, Pretreatment: 2, PostTreatment: 6}
+
+// otherCTCases are the synthetic pancreas case types (label none) the other
+// CT reports are drawn from, in equal parts.
+var otherCTCases = []string{"normal_pancreas", "other_organ_cancer", "postop_other_normal"}
 
 // Corpus builds n distinct ORU^R01 CT messages with synthetic report texts
 // (classifier/synth, deterministic for a seed). Control ids are
@@ -55,15 +60,34 @@ func Corpus(prefix string, n int, seed int64, mix Mix) ([]Message, error) {
 			need[kinds[i]]++
 		}
 	}
-	most := max(need[0], need[1], need[2])
+	most := max(need[1], need[2])
 	pan, err := synth.Generate(synth.TaskPancreas, 3*most+3, seed)
 	if err != nil {
 		return nil, fmt.Errorf("synthetic pancreas reports: %w", err)
 	}
 	byLabel := map[int][]string{}
 	for _, ex := range pan {
-		byLabel[ex.Label] = append(byLabel[ex.Label], ex.Text)
+		if ex.Label != 0 {
+			byLabel[ex.Label] = append(byLabel[ex.Label], ex.Text)
+		}
 	}
+	// The other CT reports of a feed mostly do not discuss the pancreas:
+	// drawn from those case types, not from the generator's even mix of
+	// pancreatic look-alikes (pancreatitis, cysts, ...), which would make
+	// the mix neither clinical nor cheap (every flag costs an evidence run
+	// per sentence, and a FHIR write).
+	for k, name := range otherCTCases {
+		exs, err := synth.GenerateCase(synth.TaskPancreas, name, need[0]/len(otherCTCases)+1, seed+int64(10+k), false)
+		if err != nil {
+			return nil, fmt.Errorf("synthetic %s reports: %w", name, err)
+		}
+		for _, ex := range exs {
+			byLabel[0] = append(byLabel[0], ex.Text)
+		}
+	}
+	rand.New(rand.NewPCG(uint64(seed), 1)).Shuffle(len(byLabel[0]), func(i, j int) {
+		byLabel[0][i], byLabel[0][j] = byLabel[0][j], byLabel[0][i]
+	})
 	var ir []string
 	if nProc > 0 {
 		exs, err := synth.Generate(synth.TaskIRProcedure, nProc, seed+1)
