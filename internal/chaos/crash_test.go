@@ -5,6 +5,8 @@ package chaos
 import (
 	"context"
 	"fmt"
+	"os"
+	"strconv"
 	"testing"
 	"time"
 
@@ -139,4 +141,11 @@ func crash(t *testing.T, p *Proc, elapsed func() string) {
 		t.Fatalf("serve did not start again on its data dir after SIGKILL: %v", err)
 	}
 	t.Logf("%s serve ready again after %.1f s", elapsed(), time.Since(start).Seconds())
+}
+
+func envFloat(name string, def float64) float64 {
+	if v, err := strconv.ParseFloat(os.Getenv(name), 64); err == nil && v > 0 {
+		return v
+	}
+	return def
 }

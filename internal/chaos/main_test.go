@@ -40,13 +40,6 @@ func envInt(name string, def int) int {
 	return def
 }
 
-func envFloat(name string, def float64) float64 {
-	if v, err := strconv.ParseFloat(os.Getenv(name), 64); err == nil && v > 0 {
-		return v
-	}
-	return def
-}
-
 // modelEnv is the serve environment for the model RADFLAG_CHAOS_MODEL
 // names: "transformer" (default: the shipped models) or "baseline" (the
 // n-gram baseline, trained here: for machines too small for the
