@@ -273,7 +273,8 @@ type Tokenizer struct {
 	full *hftokenizer.Tokenizer // with [CLS]/[SEP], as hugot encodes
 	bare *hftokenizer.Tokenizer // without, with spans, for cutting long texts
 	size int
-	cont []bool // cont[id]: the token continues a word ("##" piece)
+	cont []bool   // cont[id]: the token continues a word ("##" piece)
+	fast fastBert // linear-time clone of hftokenizer's encode, when it applies
 }
 
 // New parses tokenizer.json content.
@@ -308,7 +309,9 @@ func New(tokenizerJSON []byte) (*Tokenizer, error) {
 	for tok, id := range tj.Model.Vocab {
 		cont[id] = id >= 0 && strings.HasPrefix(tok, "##")
 	}
-	return &Tokenizer{full: full, bare: bare, size: size, cont: cont}, nil
+	t := &Tokenizer{full: full, bare: bare, size: size, cont: cont}
+	t.fast = newFastBert(tokenizerJSON, t)
+	return t, nil
 }
 
 // Continuation reports, per id, whether the token continues a word (a "##"
@@ -340,41 +343,59 @@ func (t *Tokenizer) Tokens(s string) []string {
 // (findings and the impression, which reports put last). Training and
 // inference both call Fit, so the model sees the same cut either way.
 func (t *Tokenizer) Fit(s string, maxTokens int) string {
+	out, _ := t.fit(s, maxTokens)
+	return out
+}
+
+// FitIDs is Fit(s, maxTokens) together with Encode of it, the ids hugot
+// would feed the model, at the cost of one encode for a text that fits
+// (Fit then Encode takes two).
+func (t *Tokenizer) FitIDs(s string, maxTokens int) (string, []int) {
+	out, ids := t.fit(s, maxTokens)
+	if ids == nil {
+		ids, _ = t.encodeSpans(out)
+	}
+	return out, t.frame(out, ids)
+}
+
+// fit returns Fit's text and, when it has them at no extra cost, its bare ids.
+func (t *Tokenizer) fit(s string, maxTokens int) (string, []int) {
 	budget := maxTokens - 2
 	if budget < 4 {
 		budget = 4
 	}
-	enc := t.bare.EncodeWithAnnotations(s)
-	n := len(enc.IDs)
+	ids, spans := t.encodeSpans(s)
+	n := len(ids)
 	if n <= budget {
-		return s
+		return s, ids
 	}
-	spans := enc.Spans
 	keep := budget - 1 // room for the join to tokenise differently
 	for attempt := 0; attempt < 8 && keep > 2; attempt++ {
 		head := keep / 3
 		tail := keep - head
 		cutA := spans[head-1].End
 		cutB := spans[n-tail].Start
-		if cutA < 0 || cutB < 0 || cutB < cutA {
+		// hftokenizer's spans can point past the text (they drift after
+		// multi-byte characters, see fastBert), where slicing would panic.
+		if cutA < 0 || cutB < 0 || cutB < cutA || cutB > len(s) {
 			keep--
 			continue
 		}
 		out := s[:cutA] + " … " + s[cutB:]
-		if got := len(t.bare.Encode(out)); got <= budget {
-			return out
+		if got := t.countTokens(out); got <= budget {
+			return out, nil
 		} else {
 			keep -= got - budget
 		}
 	}
 	// Fall back to the tail alone, cut at a token boundary.
 	for k := budget; k > 0; k-- {
-		if st := spans[n-k].Start; st >= 0 {
+		if st := spans[n-k].Start; st >= 0 && st <= len(s) {
 			out := s[st:]
-			if len(t.bare.Encode(out)) <= budget {
-				return out
+			if t.countTokens(out) <= budget {
+				return out, nil
 			}
 		}
 	}
-	return ""
+	return "", nil
 }
