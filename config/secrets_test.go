@@ -2,6 +2,7 @@ package config
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -124,13 +125,14 @@ func FuzzEnv(f *testing.F) {
 			return
 		}
 		msg := err.Error()
-		var hashes []string
+		var hashes, names []string
 		for _, item := range strings.Split(value, ",") {
 			k, h, ok := strings.Cut(item, "=")
 			if ok {
-				// User names are quoted in errors; they are not secret.
+				// User names are quoted in errors (%q); they are not secret.
 				if k = strings.TrimSpace(k); k != "" {
-					msg = strings.ReplaceAll(msg, k, "")
+					names = append(names, k)
+					msg = strings.ReplaceAll(strings.ReplaceAll(msg, strconv.Quote(k), ""), k, "")
 				}
 				hashes = append(hashes, strings.TrimSpace(h))
 			} else {
@@ -138,7 +140,10 @@ func FuzzEnv(f *testing.F) {
 			}
 		}
 		for _, h := range hashes {
-			if len(h) >= 8 && !strings.Contains(template, h) && strings.Contains(msg, h) {
+			// A hash that is also part of a user name may show as part of
+			// the name (found by FuzzEnv: testdata/fuzz/FuzzEnv/a58a9eeeb4fe9c61).
+			inName := slices.ContainsFunc(names, func(n string) bool { return strings.Contains(n, h) })
+			if len(h) >= 8 && !inName && !strings.Contains(template, h) && strings.Contains(msg, h) {
 				t.Fatalf("error quotes the hash %q: %v", h, err)
 			}
 		}
