@@ -61,6 +61,13 @@ type TrainingRun struct {
 	LastLoss     float64 `json:"last_loss"`
 	Stopped      string  `json:"stopped"`
 	VocabSize    int     `json:"vocab_size"`
+	// The regularisers of the run, so a model can be rebuilt from its manifest.
+	MaxTokens      int     `json:"max_tokens,omitempty"`
+	TokenDropout   float64 `json:"token_dropout,omitempty"`
+	WordMask       float64 `json:"word_mask,omitempty"`
+	LabelSmoothing float64 `json:"label_smoothing,omitempty"`
+	AverageFrom    float64 `json:"average_from,omitempty"`
+	Averaged       int     `json:"averaged_checkpoints,omitempty"`
 }
 
 const manifestFile = "radflag.json"

@@ -39,6 +39,9 @@ type TrainConfig struct {
 	// TokenDropout and WordMask: see transformer.TrainConfig.
 	TokenDropout float64
 	WordMask     float64
+	// LabelSmoothing and AverageFrom: see transformer.TrainConfig.
+	LabelSmoothing float64
+	AverageFrom    float64
 	// MaxSteps bounds the optimiser steps (0: epochs and time decide).
 	MaxSteps int
 	// WatchPath is a labelled set scored at every validation and shown in
@@ -201,6 +204,7 @@ func Train(ctx context.Context, cfg TrainConfig) (*TrainResult, error) {
 	res, err := transformer.Train(ctx, transformer.TrainConfig{
 		Model: mc, Seed: cfg.Seed, BatchSize: cfg.BatchSize, Epochs: cfg.Epochs, LearningRate: cfg.LearningRate, TokenDropout: cfg.TokenDropout,
 		WordMask: cfg.WordMask, Continuation: tk.Continuation(), MaxSteps: cfg.MaxSteps, Watch: watchEx,
+		LabelSmoothing: cfg.LabelSmoothing, AverageFrom: cfg.AverageFrom,
 		MaxDuration: cfg.MaxDuration, Patience: cfg.Patience, EvalEvery: cfg.EvalEvery, Progress: cfg.Progress,
 		Init: initW,
 	}, trainEx, valEx)
@@ -225,7 +229,9 @@ func Train(ctx context.Context, cfg TrainConfig) (*TrainResult, error) {
 		TrainingData:   DataDigest{File: filepath.Base(cfg.DataPath), SHA256: trainDigest, N: len(trainData), Counts: counts(task, trainData)},
 		ValidationData: DataDigest{File: filepath.Base(firstNonEmpty(cfg.ValPath, cfg.DataPath)), SHA256: valDigest, N: len(valData), Counts: counts(task, valData)},
 		Training: TrainingRun{Seed: cfg.Seed, Epochs: res.Epochs, Steps: res.Steps, BatchSize: cfg.BatchSize,
-			LearningRate: cfg.LearningRate, FirstLoss: res.FirstLoss, LastLoss: res.LastLoss, Stopped: res.Stopped, VocabSize: tk.VocabSize()},
+			LearningRate: cfg.LearningRate, FirstLoss: res.FirstLoss, LastLoss: res.LastLoss, Stopped: res.Stopped, VocabSize: tk.VocabSize(),
+			MaxTokens: cfg.MaxTokens, TokenDropout: cfg.TokenDropout, WordMask: cfg.WordMask,
+			LabelSmoothing: cfg.LabelSmoothing, AverageFrom: cfg.AverageFrom, Averaged: res.Averaged},
 		Created:         time.Now().UTC().Truncate(time.Second),
 		TrainingSeconds: trainSeconds,
 	}

@@ -57,6 +57,15 @@ type TrainConfig struct {
 	// Progress (WatchAccuracy). It never chooses weights or stops training:
 	// it shows how a run does on reports unlike its validation set.
 	Watch []Example
+	// LabelSmoothing moves this share of each target's probability mass
+	// evenly onto all classes (0: plain cross-entropy). It keeps a model
+	// trained on clean synthetic labels from growing certain on one cue.
+	LabelSmoothing float64
+	// AverageFrom, when in (0, 1), makes the result the mean of the weights
+	// seen at every validation from this share of the planned steps on
+	// (stochastic weight averaging): a flatter solution that transfers
+	// better than any single checkpoint. 0: keep the best checkpoint.
+	AverageFrom float64
 }
 
 // firstOrdinaryID is the first id that is not a special token ([PAD],
@@ -124,6 +133,7 @@ type Result struct {
 	FirstLoss   float64 // mean training loss of the first 10 steps
 	LastLoss    float64 // mean training loss of the last 10 steps
 	Stopped     string  // why training stopped
+	Averaged    int     // checkpoints averaged into Weights (0: best checkpoint)
 	Duration    time.Duration
 }
 
@@ -205,7 +215,16 @@ func Train(ctx stdctx.Context, cfg TrainConfig, trainSet, val []Example) (*Resul
 			WarmUpSteps(warmup).PeriodSteps(max(1, totalSteps-warmup)).MinLearningRate(cfg.LearningRate / 20).Done()
 		return []*Node{Forward(ctx, c, inputs[0], inputs[1], nil)}
 	}
-	trainer := train.NewTrainer(backend, gctx, modelFn, losses.SparseCategoricalCrossEntropyLogits,
+	lossFn := losses.SparseCategoricalCrossEntropyLogits
+	if eps := cfg.LabelSmoothing; eps > 0 {
+		lossFn = func(labels, logits []*Node) *Node {
+			k := logits[0].Shape().Dim(-1)
+			l := Reshape(labels[0], labels[0].Shape().Dim(0))
+			target := AddScalar(MulScalar(OneHot(l, k, logits[0].DType()), 1-eps), eps/float64(k))
+			return ReduceAllMean(losses.CategoricalCrossEntropyLogits([]*Node{target}, logits))
+		}
+	}
+	trainer := train.NewTrainer(backend, gctx, modelFn, lossFn,
 		optimizers.Adam().LearningRate(cfg.LearningRate).WeightDecay(0.01).Done(), nil, nil)
 
 	runner, err := NewRunner(backend, gctx, c)
@@ -219,7 +238,33 @@ func Train(ctx stdctx.Context, cfg TrainConfig, trainSet, val []Example) (*Resul
 	step := 0
 
 	watchAcc := -1.0
+	var avg Weights // running sum for AverageFrom
+	nAvg := 0
+	accumulate := func() error {
+		if cfg.AverageFrom <= 0 || float64(step) < cfg.AverageFrom*float64(totalSteps) {
+			return nil
+		}
+		w, err := WeightsFromContext(gctx, c)
+		if err != nil {
+			return err
+		}
+		if avg == nil {
+			avg = w
+		} else {
+			for n, p := range w {
+				a := avg[n].Data
+				for i, v := range p.Data {
+					a[i] += v
+				}
+			}
+		}
+		nAvg++
+		return nil
+	}
 	evaluate := func() (improved bool, err error) {
+		if err := accumulate(); err != nil {
+			return false, err
+		}
 		acc, loss, pred, err := validate(runner, val, c.NumLabels, cfg.Bucket, 64)
 		if err != nil {
 			return false, err
@@ -332,6 +377,24 @@ epochs:
 		if _, err := evaluate(); err != nil {
 			return nil, err
 		}
+	}
+	if nAvg > 0 {
+		// Score the average and return it in place of the best checkpoint.
+		for _, p := range avg {
+			for i := range p.Data {
+				p.Data[i] /= float32(nAvg)
+			}
+		}
+		if err := LoadIntoContext(gctx, avg); err != nil {
+			return nil, err
+		}
+		acc, loss, pred, err := validate(runner, val, c.NumLabels, cfg.Bucket, 64)
+		if err != nil {
+			return nil, err
+		}
+		res.Weights, res.ValAccuracy, res.ValLoss, res.ValPred = avg, acc, loss, pred
+		res.Averaged = nAvg
+		stopped += fmt.Sprintf("; weights averaged over %d checkpoints", nAvg)
 	}
 	res.LastLoss = mean(recent)
 	res.Stopped = stopped

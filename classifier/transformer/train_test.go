@@ -56,6 +56,45 @@ func TestTrainReducesLoss(t *testing.T) {
 	}
 }
 
+// TestTrainSmoothedAndAveraged: label smoothing still learns the tiny set,
+// and averaging returns the mean of the checkpoints after the start share,
+// scored on the validation set, within the step budget.
+func TestTrainSmoothedAndAveraged(t *testing.T) {
+	corpus := []string{"The liver kidney spleen lung adrenal is normal. No pancreatic mass. Status post Whipple for pancreatic cancer. Pancreatic head mass suspicious for cancer."}
+	vocab, err := tokenizer.Train(corpus, tokenizer.TrainConfig{VocabSize: 300, MinFreq: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tk, err := tokenizer.New(tokenizer.Build(vocab))
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := tinyTrainingSet(t, tk, 96)
+	c := Config{VocabSize: tk.VocabSize(), Hidden: 32, Layers: 1, Heads: 2, FFN: 64, MaxPositions: 64, TypeVocab: 2, NumLabels: 3}
+	res, err := Train(context.Background(), TrainConfig{Model: c, Seed: 1, BatchSize: 16, Epochs: 20, LearningRate: 1e-2, Patience: 20,
+		MaxSteps: 30, EvalEvery: 5, LabelSmoothing: 0.1, AverageFrom: 0.5}, data, data[:30])
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("steps %d, loss %.3f → %.3f, val acc %.2f, %s", res.Steps, res.FirstLoss, res.LastLoss, res.ValAccuracy, res.Stopped)
+	if res.Steps != 30 {
+		t.Errorf("ran %d steps, want the 30 of MaxSteps", res.Steps)
+	}
+	// Validations at steps 15, 20, 25, 30 and the one after the step limit.
+	if res.Averaged < 4 {
+		t.Errorf("averaged %d checkpoints, want at least 4", res.Averaged)
+	}
+	if !(res.LastLoss < res.FirstLoss*0.8) {
+		t.Errorf("loss did not fall: %.3f → %.3f", res.FirstLoss, res.LastLoss)
+	}
+	if res.ValAccuracy < 0.6 {
+		t.Errorf("averaged weights score %.2f on the tiny set", res.ValAccuracy)
+	}
+	if err := CheckWeights(c, res.Weights); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestDropTokensKeepsSpecialsAndPadding(t *testing.T) {
 	if unkID != tokenizer.UnkID || firstOrdinaryID != tokenizer.MaskID+1 {
 		t.Fatal("special token ids out of step with the tokenizer")

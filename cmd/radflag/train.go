@@ -37,6 +37,8 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	ffn := fs.Int("ffn", 0, "feed-forward size (default 4 x hidden)")
 	tokenDrop := fs.Float64("token-dropout", 0.15, "share of training tokens hidden as [UNK] each step (robustness to unseen words)")
 	wordMask := fs.Float64("word-mask", 0, "share of training words hidden whole as [UNK] each step")
+	smooth := fs.Float64("label-smoothing", 0, "share of each target's probability spread over all classes (0: plain cross-entropy)")
+	avgFrom := fs.Float64("average-from", 0, "average the weights of every validation from this share of the planned steps on, instead of keeping the best checkpoint (0: off)")
 	maxSteps := fs.Int("max-steps", 0, "stop after this many optimiser steps (0: epochs and --max-minutes decide); the learning-rate schedule decays over them")
 	watch := fs.String("watch", "", "labelled JSONL scored at every validation and shown in the progress; never used to choose weights")
 	pooling := fs.String("pooling", "mean", "sequence pooling before the classifier: mean (trains fast from scratch) or cls (BERT's)")
@@ -49,6 +51,12 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if *tokenDrop < 0 || *tokenDrop >= 1 {
 		return fmt.Errorf("%w: --token-dropout must be in [0, 1)", errUsage)
+	}
+	if *smooth < 0 || *smooth >= 1 {
+		return fmt.Errorf("%w: --label-smoothing must be in [0, 1)", errUsage)
+	}
+	if *avgFrom < 0 || *avgFrom >= 1 {
+		return fmt.Errorf("%w: --average-from must be in [0, 1)", errUsage)
 	}
 	if *wordMask < 0 || *wordMask >= 1 {
 		return fmt.Errorf("%w: --word-mask must be in [0, 1)", errUsage)
@@ -71,7 +79,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		Task: task, DataPath: *data, ValPath: *val, ValFraction: *valFrac, OutDir: *out, Seed: *seed,
 		Epochs: *epochs, MaxDuration: time.Duration(*maxMinutes * float64(time.Minute)), BatchSize: *batch,
 		LearningRate: *lr, MaxTokens: *maxTokens, VocabSize: *vocab, Hidden: *hidden, Layers: *layers,
-		Heads: *heads, FFN: *ffn, Pooling: *pooling, TokenDropout: *tokenDrop, WordMask: *wordMask, MaxSteps: *maxSteps, WatchPath: *watch, Patience: *patience, EvalEvery: *evalEvery, Name: *name, InitDir: *initDir,
+		Heads: *heads, FFN: *ffn, Pooling: *pooling, TokenDropout: *tokenDrop, WordMask: *wordMask, LabelSmoothing: *smooth, AverageFrom: *avgFrom, MaxSteps: *maxSteps, WatchPath: *watch, Patience: *patience, EvalEvery: *evalEvery, Name: *name, InitDir: *initDir,
 		Progress: bar.update,
 		Log: func(format string, a ...any) {
 			bar.clear()
