@@ -483,15 +483,17 @@ func planBatches(lens []int, maxBatch int, seqBuckets []int) []int {
 	return sizes
 }
 
-// batchCost estimates the time of one model call on rows×seq tokens, in
-// units of one token's dense layers: the per-token work, attention growing
-// with the sequence, and a fixed per-call overhead. Fitted to the shipped
-// architecture (hidden 128, 2 layers) on the 2-core benchmark machine; see
-// BENCHMARKS.md.
+// batchCost estimates the CPU time of one model call on rows×seq tokens, in
+// units of one token's share of a short batch: the per-token work grows
+// with the sequence (attention: its products and softmax), plus a fixed
+// cost per call. Fitted to CPU time per batch of the shipped architecture
+// (hidden 128, 2 layers, 4 heads, FFN 256) on the 2-core benchmark machine:
+// about 49 µs a token at 32 tokens, 73 µs at 128, and 1–2 ms more a call
+// for the smallest batches.
 func batchCost(rows, seq int) float64 {
 	const (
-		perCall = 256.0       // tokens' worth of fixed cost per call
-		attnPer = 1.0 / 256.0 // attention's share per token, per key
+		perCall = 60.0        // tokens' worth of fixed cost per call (small batches use the cores less well)
+		attnPer = 1.0 / 163.0 // growth of a token's cost per token of sequence
 	)
 	return perCall + float64(rows*seq)*(1+float64(seq)*attnPer)
 }

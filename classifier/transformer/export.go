@@ -13,9 +13,31 @@ import (
 
 // ONNX builds the standard BERT-for-sequence-classification graph (opset 17)
 // with the given weights: inputs input_ids, attention_mask, token_type_ids
-// (int64 [batch, sequence]), output logits [batch, labels]. The layout is
-// what a Hugging Face export produces, so onnx-gomlx recognises (and fuses)
-// its attention pattern.
+// (int64 [batch, sequence]), output logits [batch, labels]. The weights keep
+// their Hugging Face names and the graph uses only standard ops, so any
+// ONNX runtime loads it; onnx-gomlx recognises (and fuses) its Q/K/V
+// projection.
+//
+// The graph is written for gomlx's pure-Go backend (simplego, through
+// hugot), where an elementwise op between tensors of different shapes runs
+// through a per-element broadcast iterator, 20–30 times slower than the
+// same op on equal shapes, while a MatMul reaches classifier/gemm's kernel.
+// So every broadcast is made explicit as an exact product with ones, and
+// the elementwise ops then see equal shapes:
+//
+//   - a row vector v ([k], a bias, a LayerNorm scale) becomes [N, k] as
+//     ones[N, 1]·v[1, k], and a column c ([N, 1], a row's mean) becomes
+//     [N, h] as c·ones[1, h]: each output is one product with 1, exact;
+//   - LayerNorm is written out as onnx-gomlx expands LayerNormalization
+//     (mean, centre, mean square, divide by sqrt(var + eps), scale, shift),
+//     with its row sums as x·ones[h, 1] (the same sequential sum);
+//   - the attention mask bias is expanded once per batch to [batch, heads,
+//     sequence, sequence] and shared by every layer;
+//   - position and token type embeddings are products too (simplego's
+//     Gather copies element by element), and mean pooling sums with mask·x.
+//
+// The logits are those of the plain BERT graph (onnxV1 in the tests) to
+// float32 rounding; measured in BENCHMARKS.md.
 func ONNX(c Config, w Weights) ([]byte, error) {
 	if err := c.Validate(); err != nil {
 		return nil, err
@@ -40,24 +62,56 @@ func ONNX(c Config, w Weights) ([]byte, error) {
 	h, nh := int64(c.Hidden), int64(c.Heads)
 	dh := h / nh
 
-	// Embeddings.
-	word := g.Op("Gather", []string{"bert.embeddings.word_embeddings.weight", "input_ids"}, onnx.AttrInt("axis", 0))
-	shape := g.Op("Shape", []string{"input_ids"})
-	seqLen := g.Op("Gather", []string{shape, g.Const(onnx.Int64Tensor("const_one_scalar", nil, []int64{1}))}, onnx.AttrInt("axis", 0))
+	shape := g.Op("Shape", []string{"input_ids"}) // [batch, sequence]
+	batchDim := g.Op("Gather", []string{shape, g.ConstInts("const_index_0", 0)}, onnx.AttrInt("axis", 0))
+	seqDim := g.Op("Gather", []string{shape, g.ConstInts("const_index_1", 1)}, onnx.AttrInt("axis", 0))
+	fmask := g.Op("Cast", []string{"attention_mask"}, onnx.AttrInt("to", onnx.Float)) // [batch, sequence]
+	// Ones in the mask's shape: exactly 1 whatever the mask holds.
+	ones := g.Op("Add", []string{g.Op("Mul", []string{fmask, g.ConstFloat("const_zero_f", 0)}), g.ConstFloat("const_one", 1)})
+	b := &bcast{
+		g:       g,
+		onesN:   g.Op("Reshape", []string{ones, g.ConstInts("const_col_shape", -1, 1)}), // [batch·sequence, 1]
+		onesRow: g.Const(onnx.FloatTensor("const_ones_row", []int64{1, h}, filled(int(h), 1))),
+		onesCol: g.Const(onnx.FloatTensor("const_ones_col", []int64{h, 1}, filled(int(h), 1))),
+		invH:    g.ConstFloat("const_inv_hidden", float32(1/float64(h))),
+		eps:     g.ConstFloat("const_ln_eps", LayerNormEpsilon),
+		axis0:   g.ConstInts("const_axes_0", 0),
+	}
+
+	// Embeddings, on [batch·sequence, hidden]. simplego's Gather copies
+	// element by element, so only the word embeddings are gathered per
+	// token: the position embeddings are gathered per position ([sequence,
+	// hidden]) and repeated over the batch as ones[batch, 1] · pos[1,
+	// sequence·hidden]; the token type embeddings are one-hot[N, types] ·
+	// table[types, hidden] (one product with 1, the others with 0: exact).
+	flat := g.ConstInts("const_flat_shape", -1, h)
+	word := g.Op("Reshape", []string{g.Op("Gather", []string{"bert.embeddings.word_embeddings.weight", "input_ids"}, onnx.AttrInt("axis", 0)), flat})
 	positions := g.Op("Range", []string{
-		g.Const(onnx.Int64Tensor("const_zero", nil, []int64{0})), seqLen,
+		g.Const(onnx.Int64Tensor("const_zero", nil, []int64{0})),
+		g.Op("Squeeze", []string{seqDim, b.axis0}),
 		g.Const(onnx.Int64Tensor("const_step", nil, []int64{1})),
 	})
 	pos := g.Op("Gather", []string{"bert.embeddings.position_embeddings.weight", positions}, onnx.AttrInt("axis", 0))
-	typ := g.Op("Gather", []string{"bert.embeddings.token_type_embeddings.weight", "token_type_ids"}, onnx.AttrInt("axis", 0))
+	pos = g.Op("Reshape", []string{pos, g.ConstInts("const_row_shape", 1, -1)})                                                                                             // [1, sequence·hidden]
+	batchOnes := g.Op("Reshape", []string{g.Op("ReduceMax", []string{ones}, onnx.AttrInts("axes", 1), onnx.AttrInt("keepdims", 1)), g.ConstInts("const_batch_col", -1, 1)}) // [batch, 1]
+	pos = g.Op("Reshape", []string{g.Op("MatMul", []string{batchOnes, pos}), flat})
+	typeRange := g.Const(onnx.Int64Tensor("const_type_range", []int64{1, int64(c.TypeVocab)}, iota64(c.TypeVocab)))
+	oneHot := g.Op("Cast", []string{g.Op("Equal", []string{g.Op("Reshape", []string{"token_type_ids", g.ConstInts("const_col_shape_i", -1, 1)}), typeRange})}, onnx.AttrInt("to", onnx.Float))
+	typ := g.Op("MatMul", []string{oneHot, "bert.embeddings.token_type_embeddings.weight"})
 	x := g.Op("Add", []string{g.Op("Add", []string{word, pos}), typ})
-	x = layerNormOp(g, x, "bert.embeddings.LayerNorm")
+	x = b.layerNorm(x, "bert.embeddings.LayerNorm")
 
-	// Additive attention mask [batch, 1, 1, sequence].
-	fmask := g.Op("Cast", []string{"attention_mask"}, onnx.AttrInt("to", onnx.Float))
-	inv := g.Op("Sub", []string{g.ConstFloat("const_one", 1), fmask})
-	bias := g.Op("Mul", []string{inv, g.ConstFloat("const_mask_bias", maskBias)})
-	bias = g.Op("Unsqueeze", []string{bias, g.ConstInts("const_axes_1_2", 1, 2)})
+	// Additive attention mask, [batch, heads, sequence(query), sequence(key)]
+	// once for all layers: ones[batch, heads·sequence, 1] · bias[batch, 1, sequence].
+	keyBias := g.Op("Mul", []string{g.Op("Sub", []string{g.ConstFloat("const_one_mask", 1), fmask}), g.ConstFloat("const_mask_bias", maskBias)})
+	headOnes := make([]string, nh)
+	for i := range headOnes {
+		headOnes[i] = ones
+	}
+	queryOnes := g.Op("Unsqueeze", []string{g.Op("Concat", headOnes, onnx.AttrInt("axis", 1)), g.ConstInts("const_axes_2", 2)})
+	maskFull := g.Op("MatMul", []string{queryOnes, g.Op("Unsqueeze", []string{keyBias, g.ConstInts("const_axes_1", 1)})})
+	scoreShape := g.Op("Concat", []string{batchDim, g.ConstInts("const_heads", nh), seqDim, seqDim}, onnx.AttrInt("axis", 0))
+	maskFull = g.Op("Reshape", []string{maskFull, scoreShape})
 
 	// The encoder runs on x as [batch·sequence, hidden]: a MatMul of a 3-D x
 	// becomes a DotGeneral with two cross axes, which gomlx's pure-Go
@@ -65,10 +119,7 @@ func ONNX(c Config, w Weights) ([]byte, error) {
 	// a 2-D one it does. Heads are split with the dynamic shape [batch,
 	// sequence, heads, head size] (Shape of input_ids, then Concat), as
 	// Hugging Face exports do.
-	flat := g.ConstInts("const_flat_shape", -1, h)
-	x = g.Op("Reshape", []string{x, flat})
-	batchSeq := shape // [batch, sequence]
-	headShape := g.Op("Concat", []string{batchSeq, g.ConstInts("const_head_dims", nh, dh)}, onnx.AttrInt("axis", 0))
+	headShape := g.Op("Concat", []string{shape, g.ConstInts("const_head_dims", nh, dh)}, onnx.AttrInt("axis", 0))
 	scale := g.ConstFloat("const_scale", float32(math.Sqrt(float64(dh))))
 	sqrt2 := g.ConstFloat("const_sqrt2", float32(math.Sqrt2))
 	one := g.ConstFloat("const_one_gelu", 1)
@@ -76,6 +127,8 @@ func ONNX(c Config, w Weights) ([]byte, error) {
 
 	for i := 0; i < c.Layers; i++ {
 		p := layerPrefix(i)
+		// Q, K and V keep MatMul + Add of the bias initializer: onnx-gomlx
+		// fuses that pattern into one projection that adds the biases itself.
 		proj := func(name string, perm ...int64) string {
 			t := denseOp(g, x, p+name)
 			t = g.Op("Reshape", []string{t, headShape})
@@ -89,27 +142,28 @@ func ONNX(c Config, w Weights) ([]byte, error) {
 		v := proj("attention.self.value", 0, 2, 1, 3)
 		scores := g.Op("MatMul", []string{q, k})
 		scores = g.Op("Div", []string{scores, scale})
-		scores = g.Op("Add", []string{scores, bias})
+		scores = g.Op("Add", []string{scores, maskFull})
 		probs := g.Op("Softmax", []string{scores}, onnx.AttrInt("axis", -1))
 		att := g.Op("MatMul", []string{probs, v})
 		att = g.Op("Transpose", []string{att}, onnx.AttrInts("perm", 0, 2, 1, 3))
 		att = g.Op("Reshape", []string{att, flat})
-		att = denseOp(g, att, p+"attention.output.dense")
-		x = layerNormOp(g, g.Op("Add", []string{att, x}), p+"attention.output.LayerNorm")
+		att = b.dense(att, p+"attention.output.dense")
+		x = b.layerNorm(g.Op("Add", []string{att, x}), p+"attention.output.LayerNorm")
 
-		f := denseOp(g, x, p+"intermediate.dense")
+		f := b.dense(x, p+"intermediate.dense")
 		erf := g.Op("Erf", []string{g.Op("Div", []string{f, sqrt2})})
 		f = g.Op("Mul", []string{g.Op("Mul", []string{f, g.Op("Add", []string{erf, one})}), half})
-		f = denseOp(g, f, p+"output.dense")
-		x = layerNormOp(g, g.Op("Add", []string{f, x}), p+"output.LayerNorm")
+		f = b.dense(f, p+"output.dense")
+		x = b.layerNorm(g.Op("Add", []string{f, x}), p+"output.LayerNorm")
 	}
 	// Back to [batch, sequence, hidden] for pooling.
-	x = g.Op("Reshape", []string{x, g.Op("Concat", []string{batchSeq, g.ConstInts("const_hidden_dim", h)}, onnx.AttrInt("axis", 0))})
+	x = g.Op("Reshape", []string{x, g.Op("Concat", []string{shape, g.ConstInts("const_hidden_dim", h)}, onnx.AttrInt("axis", 0))})
 	var cls string
 	if c.Pooling == "mean" {
-		// sum(x · mask) / max(sum(mask), 1) over the sequence axis.
-		m3 := g.Op("Unsqueeze", []string{fmask, g.ConstInts("const_axes_2", 2)})
-		sum := g.Op("ReduceSum", []string{g.Op("Mul", []string{x, m3}), g.ConstInts("const_axes_1", 1)}, onnx.AttrInt("keepdims", 0))
+		// sum(x · mask) / max(sum(mask), 1) over the sequence axis, the sum
+		// as mask[batch, 1, sequence] · x[batch, sequence, hidden].
+		m3 := g.Op("Unsqueeze", []string{fmask, g.ConstInts("const_axes_1p", 1)})
+		sum := g.Op("Squeeze", []string{g.Op("MatMul", []string{m3, x}), g.ConstInts("const_axes_1s", 1)})
 		cnt := g.Op("ReduceSum", []string{fmask, g.ConstInts("const_axes_1b", 1)}, onnx.AttrInt("keepdims", 1))
 		cnt = g.Op("Max", []string{cnt, g.ConstFloat("const_one_count", 1)})
 		cls = g.Op("Div", []string{sum, cnt})
@@ -123,13 +177,65 @@ func ONNX(c Config, w Weights) ([]byte, error) {
 	return g.Marshal("radflag", onnx.Opset)
 }
 
-func denseOp(g *onnx.Graph, x, name string) string {
-	return g.Op("Add", []string{g.Op("MatMul", []string{x, name + ".weight"}), name + ".bias"})
+// bcast writes the encoder's elementwise ops on [N, hidden] tensors (N =
+// batch·sequence) with every operand brought to full shape by a product
+// with ones (see ONNX).
+type bcast struct {
+	g       *onnx.Graph
+	onesN   string // [N, 1]
+	onesRow string // [1, hidden]
+	onesCol string // [hidden, 1]
+	invH    string // 1/hidden
+	eps     string
+	axis0   string
 }
 
-func layerNormOp(g *onnx.Graph, x, name string) string {
-	return g.Op("LayerNormalization", []string{x, name + ".weight", name + ".bias"},
-		onnx.AttrInt("axis", -1), onnx.AttrFloat("epsilon", LayerNormEpsilon))
+// rows returns the vector v ([k]) repeated on N rows: [N, k].
+func (b *bcast) rows(v string) string {
+	return b.g.Op("MatMul", []string{b.onesN, b.g.Op("Unsqueeze", []string{v, b.axis0})})
+}
+
+// cols returns the column c ([N, 1]) repeated on hidden columns: [N, hidden].
+func (b *bcast) cols(c string) string {
+	return b.g.Op("MatMul", []string{c, b.onesRow})
+}
+
+// dense is x·W + bias with the bias as full rows.
+func (b *bcast) dense(x, name string) string {
+	return b.g.Op("Add", []string{b.g.Op("MatMul", []string{x, name + ".weight"}), b.rows(name + ".bias")})
+}
+
+// layerNorm is LayerNormalization over the last axis as onnx-gomlx
+// (v0.4.2) expands the op: mean = sum/h, centred = x − mean, var =
+// sum(centred²)/h, (centred / sqrt(var + eps))·scale + bias.
+func (b *bcast) layerNorm(x, name string) string {
+	g := b.g
+	mean := g.Op("Mul", []string{g.Op("MatMul", []string{x, b.onesCol}), b.invH})
+	centred := g.Op("Sub", []string{x, b.cols(mean)})
+	variance := g.Op("Mul", []string{g.Op("MatMul", []string{g.Op("Mul", []string{centred, centred}), b.onesCol}), b.invH})
+	std := g.Op("Sqrt", []string{g.Op("Add", []string{variance, b.eps})})
+	normed := g.Op("Div", []string{centred, b.cols(std)})
+	return g.Op("Add", []string{g.Op("Mul", []string{normed, b.rows(name + ".weight")}), b.rows(name + ".bias")})
+}
+
+func iota64(n int) []int64 {
+	out := make([]int64, n)
+	for i := range out {
+		out[i] = int64(i)
+	}
+	return out
+}
+
+func filled(n int, v float32) []float32 {
+	out := make([]float32, n)
+	for i := range out {
+		out[i] = v
+	}
+	return out
+}
+
+func denseOp(g *onnx.Graph, x, name string) string {
+	return g.Op("Add", []string{g.Op("MatMul", []string{x, name + ".weight"}), name + ".bias"})
 }
 
 // HFConfig is the config.json hugot (and transformers) read.
