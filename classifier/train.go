@@ -52,8 +52,11 @@ type TrainConfig struct {
 	Name      string // model name in radflag.json; default "radflag-<task>"
 	// InitDir continues training from a model directory radflag wrote
 	// (same task): its tokenizer, architecture and weights are reused.
-	InitDir  string
-	Progress func(transformer.Progress)
+	InitDir string
+	// PretrainedDir fine-tunes from an encoder `radflag pretrain` wrote:
+	// its tokenizer, architecture and encoder weights, with a fresh head.
+	PretrainedDir string
+	Progress      func(transformer.Progress)
 	// Log receives a few lines about the run's phases (no report text).
 	Log func(format string, args ...any)
 }
@@ -75,6 +78,9 @@ func Train(ctx context.Context, cfg TrainConfig) (*TrainResult, error) {
 	}
 	if cfg.OutDir == "" {
 		return nil, errors.New("train: no output directory")
+	}
+	if cfg.InitDir != "" && cfg.PretrainedDir != "" {
+		return nil, errors.New("train: continue from a model or fine-tune a pretrained encoder, not both")
 	}
 	logf := cfg.Log
 	if logf == nil {
@@ -163,6 +169,21 @@ func Train(ctx context.Context, cfg TrainConfig) (*TrainResult, error) {
 		initCfg = &c
 		cfg.MaxTokens = man.Architecture.MaxTokens
 		logf("continuing from %s (%d parameters)", cfg.InitDir, initW.NumParams())
+	} else if cfg.PretrainedDir != "" {
+		pm, ptj, pw, err := readPretrained(cfg.PretrainedDir)
+		if err != nil {
+			return nil, err
+		}
+		c := pm.Architecture
+		c.NumLabels = len(task.Labels)
+		if cfg.Pooling != "" {
+			c.Pooling = cfg.Pooling
+		}
+		if initW, err = transformer.WithFreshHead(c, pw, cfg.Seed); err != nil {
+			return nil, err
+		}
+		tj, initCfg, cfg.MaxTokens = ptj, &c, pm.MaxTokens
+		logf("fine-tuning the encoder pretrained in %s (%d steps, masked-token loss %.3f)", cfg.PretrainedDir, pm.Steps, pm.LastLoss)
 	} else {
 		texts := make([]string, len(trainData))
 		for i, ex := range trainData {

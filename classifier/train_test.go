@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/radflag/radflag/classifier/dataset"
@@ -50,5 +51,63 @@ func TestTrainWritesLoadableModel(t *testing.T) {
 	defer m.Close()
 	if m.Info().MaxTokens != 32 {
 		t.Fatalf("max tokens %d", m.Info().MaxTokens)
+	}
+}
+
+// TestPretrainedEncoderFineTunes: radflag pretrain writes an encoder
+// directory that train --pretrained fine-tunes into a loadable model with
+// the encoder's tokenizer and size; a mismatched combination is refused.
+func TestPretrainedEncoderFineTunes(t *testing.T) {
+	dir := t.TempDir()
+	var exs []dataset.Example
+	for i := 0; i < 60; i++ {
+		text := []string{"No pancreatic mass. Normal pancreas.", "Status post Whipple for pancreatic cancer.", "Pancreatic head mass suspicious for cancer."}[i%3]
+		exs = append(exs, dataset.Example{ID: fmt.Sprint("r", i), Text: fmt.Sprintf("Case %d. %s", i, text), Label: i % 3})
+	}
+	data := filepath.Join(dir, "train.jsonl")
+	f, err := os.Create(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := dataset.Write(f, exs); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	enc := filepath.Join(dir, "enc")
+	man, err := Pretrain(context.Background(), PretrainConfig{DataPaths: []string{data}, OutDir: enc, Seed: 3, Steps: 3, BatchSize: 8,
+		MaxTokens: 24, VocabSize: 150, Hidden: 16, Layers: 1, Heads: 2, FFN: 32})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if man.Steps != 3 || man.Data[0].N != 60 || man.MaxTokens != 24 {
+		t.Fatalf("pretrain manifest %+v", man)
+	}
+	task := pancreasTask(t)
+	cfg := TrainConfig{Task: task, DataPath: data, OutDir: filepath.Join(dir, "m"), Seed: 5, MaxSteps: 3, BatchSize: 8,
+		PretrainedDir: enc, ValFraction: 0.2, Hidden: 64} // Hidden is the encoder's, not this
+	res, err := Train(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := res.Manifest.Architecture
+	if a.Hidden != 16 || a.MaxTokens != 24 || a.NumLabels != 3 || a.VocabSize != man.Architecture.VocabSize {
+		t.Fatalf("fine-tuned architecture %+v, encoder %+v", a, man.Architecture)
+	}
+	task.ModelDir = cfg.OutDir
+	m, err := Load(context.Background(), Config{Task: task})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Close()
+	cfg.InitDir = cfg.OutDir
+	if _, err := Train(context.Background(), cfg); err == nil {
+		t.Error("--init and --pretrained together accepted")
+	}
+	if err := os.Remove(filepath.Join(enc, "encoder.gob")); err != nil {
+		t.Fatal(err)
+	}
+	cfg.InitDir = ""
+	if _, err := Train(context.Background(), cfg); err == nil || !strings.Contains(err.Error(), "pretrained encoder") {
+		t.Errorf("missing encoder weights: %v", err)
 	}
 }

@@ -212,6 +212,43 @@ const maskBias = -10000.0
 // must already be in ctx (see LoadIntoContext). It computes exactly what the
 // exported ONNX graph computes.
 func Forward(ctx *context.Context, c Config, ids, mask, types *Node) *Node {
+	x := Encode(ctx, c, ids, mask, types)
+	g := ids.Graph()
+	ctx = ctx.In(scope)
+	v := func(n string) *Node {
+		vr := ctx.GetVariableByScopeAndName(ctx.Scope(), varName(n))
+		if vr == nil {
+			panic(fmt.Sprintf("transformer: variable %s not in context", n))
+		}
+		return vr.ValueGraph(g)
+	}
+	drop := func(x *Node) *Node {
+		if !ctx.IsTraining(g) || c.Dropout <= 0 {
+			return x
+		}
+		return layers.DropoutStatic(ctx, x, c.Dropout)
+	}
+	b, s := ids.Shape().Dim(0), ids.Shape().Dim(1)
+	h := c.Hidden
+	fmask := ConvertDType(mask, x.DType())
+	var cls *Node
+	if c.Pooling == "mean" {
+		m3 := Reshape(fmask, b, s, 1)
+		sum := ReduceSum(Mul(Reshape(x, b, s, h), m3), 1)       // [b, h]
+		cnt := MaxScalar(ReduceSum(Reshape(fmask, b, s), 1), 1) // [b]
+		cls = Div(sum, Reshape(cnt, b, 1))
+	} else {
+		cls = Reshape(Slice(Reshape(x, b, s, h), AxisRange(), AxisRange(0, 1)), b, h)
+	}
+	pooled := Tanh(dense(cls, v("bert.pooler.dense.weight"), v("bert.pooler.dense.bias")))
+	pooled = drop(pooled)
+	return dense(pooled, v("classifier.weight"), v("classifier.bias"))
+}
+
+// Encode builds the encoder's output [batch*seq, hidden] (the last layer's
+// hidden states, flattened) from ids and mask; Forward pools it, and
+// masked-language-model pretraining predicts tokens from it.
+func Encode(ctx *context.Context, c Config, ids, mask, types *Node) *Node {
 	g := ids.Graph()
 	ctx = ctx.In(scope)
 	v := func(n string) *Node {
@@ -270,16 +307,5 @@ func Forward(ctx *context.Context, c Config, ids, mask, types *Node) *Node {
 		f = drop(dense(f, v(p+"output.dense.weight"), v(p+"output.dense.bias")))
 		x = layerNorm(Add(x, f), v(p+"output.LayerNorm.weight"), v(p+"output.LayerNorm.bias"))
 	}
-	var cls *Node
-	if c.Pooling == "mean" {
-		m3 := Reshape(fmask, b, s, 1)
-		sum := ReduceSum(Mul(Reshape(x, b, s, h), m3), 1)       // [b, h]
-		cnt := MaxScalar(ReduceSum(Reshape(fmask, b, s), 1), 1) // [b]
-		cls = Div(sum, Reshape(cnt, b, 1))
-	} else {
-		cls = Reshape(Slice(Reshape(x, b, s, h), AxisRange(), AxisRange(0, 1)), b, h)
-	}
-	pooled := Tanh(dense(cls, v("bert.pooler.dense.weight"), v("bert.pooler.dense.bias")))
-	pooled = drop(pooled)
-	return dense(pooled, v("classifier.weight"), v("classifier.bias"))
+	return x
 }

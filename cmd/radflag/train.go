@@ -45,6 +45,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	patience := fs.Int("patience", 2, "epochs without validation improvement before stopping")
 	evalEvery := fs.Int("eval-every", 0, "also validate every N steps (0: once an epoch)")
 	name := fs.String("name", "", "model name recorded in radflag.json")
+	pretrained := fs.String("pretrained", "", "fine-tune from an encoder written by radflag pretrain (its tokenizer and architecture are kept)")
 	initDir := fs.String("init", "", "continue training from this model directory (its tokenizer and architecture are kept)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -79,7 +80,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		Task: task, DataPath: *data, ValPath: *val, ValFraction: *valFrac, OutDir: *out, Seed: *seed,
 		Epochs: *epochs, MaxDuration: time.Duration(*maxMinutes * float64(time.Minute)), BatchSize: *batch,
 		LearningRate: *lr, MaxTokens: *maxTokens, VocabSize: *vocab, Hidden: *hidden, Layers: *layers,
-		Heads: *heads, FFN: *ffn, Pooling: *pooling, TokenDropout: *tokenDrop, WordMask: *wordMask, LabelSmoothing: *smooth, AverageFrom: *avgFrom, MaxSteps: *maxSteps, WatchPath: *watch, Patience: *patience, EvalEvery: *evalEvery, Name: *name, InitDir: *initDir,
+		Heads: *heads, FFN: *ffn, Pooling: *pooling, TokenDropout: *tokenDrop, WordMask: *wordMask, LabelSmoothing: *smooth, AverageFrom: *avgFrom, MaxSteps: *maxSteps, WatchPath: *watch, Patience: *patience, EvalEvery: *evalEvery, Name: *name, InitDir: *initDir, PretrainedDir: *pretrained,
 		Progress: bar.update,
 		Log: func(format string, a ...any) {
 			bar.clear()
