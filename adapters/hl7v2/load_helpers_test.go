@@ -32,9 +32,17 @@ type loadResult struct {
 	Elapsed  time.Duration
 	Lat      []time.Duration // sorted
 	NotAA    int
+	// CPU is the process's CPU time (all cores, load generator included)
+	// while the messages were sent.
+	CPU time.Duration
 }
 
 func (r loadResult) rate() float64 { return float64(r.Messages) / r.Elapsed.Seconds() }
+
+// cpuPerMsg is CPU time per message in microseconds.
+func (r loadResult) cpuPerMsg() float64 {
+	return float64(r.CPU.Microseconds()) / float64(max(r.Messages, 1))
+}
 
 func (r loadResult) pct(p float64) time.Duration {
 	if len(r.Lat) == 0 {
@@ -44,8 +52,8 @@ func (r loadResult) pct(p float64) time.Duration {
 }
 
 func (r loadResult) String() string {
-	return fmt.Sprintf("%-6s %7d msgs in %6.2fs = %8.0f msg/s, ACK latency p50 %v p99 %v max %v, not AA %d",
-		r.Name, r.Messages, r.Elapsed.Seconds(), r.rate(), r.pct(0.50).Round(time.Microsecond),
+	return fmt.Sprintf("%-6s %7d msgs in %6.2fs = %8.0f msg/s, %6.1f µs CPU/msg, ACK latency p50 %v p99 %v max %v, not AA %d",
+		r.Name, r.Messages, r.Elapsed.Seconds(), r.rate(), r.cpuPerMsg(), r.pct(0.50).Round(time.Microsecond),
 		r.pct(0.99).Round(time.Microsecond), r.Lat[len(r.Lat)-1].Round(time.Microsecond), r.NotAA)
 }
 
@@ -170,6 +178,7 @@ func runLoad(t testing.TB, name string, target *loadTarget, conns, total int, du
 		firstEr error
 	)
 	deadline := time.Now().Add(dur)
+	cpu0 := processCPU()
 	start := time.Now()
 	for c := 0; c < conns; c++ {
 		wg.Add(1)
@@ -217,11 +226,12 @@ func runLoad(t testing.TB, name string, target *loadTarget, conns, total int, du
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
+	cpu := processCPU() - cpu0
 	if firstEr != nil {
 		t.Fatalf("%s load: %v", name, firstEr)
 	}
 	slices.Sort(lat)
-	return loadResult{Name: name, Messages: len(lat), Elapsed: elapsed, Lat: lat, NotAA: notAA}
+	return loadResult{Name: name, Messages: len(lat), Elapsed: elapsed, Lat: lat, NotAA: notAA, CPU: cpu}
 }
 
 var (

@@ -22,6 +22,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/radflag/radflag/adapters/natsbus"
 )
 
 var (
@@ -30,6 +32,9 @@ var (
 	loadConns   = flag.Int("load.conns", 8, "concurrent MLLP connections")
 	loadOut     = flag.String("load.out", "", "also write the Markdown table to this file")
 	loadEnforce = flag.Bool("load.enforce", false, "fail when a target is missed")
+	// loadServers picks servers for profiling one of them alone
+	// (-load.servers store -cpuprofile ...); the table needs all four.
+	loadServers = flag.String("load.servers", "echo,parse,bus,store", "servers to load, comma-separated")
 )
 
 func loadavg() string {
@@ -42,14 +47,24 @@ func loadavg() string {
 
 func TestLoad(t *testing.T) {
 	startLoad := loadavg()
-	targets := []struct {
+	type named struct {
 		name string
 		t    *loadTarget
-	}{
-		{"echo", echoTarget(t)},
-		{"parse", parseTarget(t)},
-		{"bus", busTarget(t, t.TempDir())},
-		{"store", storeTarget(t, t.TempDir())},
+	}
+	var targets []named
+	for _, name := range strings.Split(*loadServers, ",") {
+		switch name {
+		case "echo":
+			targets = append(targets, named{name, echoTarget(t)})
+		case "parse":
+			targets = append(targets, named{name, parseTarget(t)})
+		case "bus":
+			targets = append(targets, named{name, busTarget(t, t.TempDir())})
+		case "store":
+			targets = append(targets, named{name, storeTarget(t, t.TempDir())})
+		default:
+			t.Fatalf("-load.servers: unknown server %q (echo, parse, bus, store)", name)
+		}
 	}
 	for _, tg := range targets {
 		defer tg.t.stop()
@@ -63,12 +78,16 @@ func TestLoad(t *testing.T) {
 			rounds[tg.name] = append(rounds[tg.name], res)
 		}
 	}
+	if len(rounds) != 4 || len(targets) != 4 {
+		return // profiling a subset: the round lines above are the result
+	}
 	total := func(name string) loadResult {
 		all := loadResult{Name: name}
 		for _, r := range rounds[name] {
 			all.Messages += r.Messages
 			all.Elapsed += r.Elapsed
 			all.NotAA += r.NotAA
+			all.CPU += r.CPU
 			all.Lat = append(all.Lat, r.Lat...)
 		}
 		slices.Sort(all.Lat)
@@ -80,19 +99,26 @@ func TestLoad(t *testing.T) {
 			t.Errorf("%s: %d answers other than AA", r.Name, r.NotAA)
 		}
 	}
-	n := streamCount(t, targets[3].t.bus)
+	var storeBus *natsbus.Bus
+	for _, tg := range targets {
+		if tg.name == "store" {
+			storeBus = tg.t.bus
+		}
+	}
+	n := streamCount(t, storeBus)
 	if want := uint64(store.Messages + 2000); n != want {
 		t.Errorf("stream holds %d reports, want %d (one per AA)", n, want)
 	}
 	ratio := store.rate() / echo.rate()
 	var b strings.Builder
-	fmt.Fprintf(&b, "| server | messages | msg/s | p50 ACK | p99 ACK | max ACK |\n|---|---:|---:|---:|---:|---:|\n")
+	fmt.Fprintf(&b, "| server | messages | msg/s | CPU/msg | p50 ACK | p99 ACK | max ACK |\n|---|---:|---:|---:|---:|---:|---:|\n")
 	for _, r := range []loadResult{echo, parse, bus, store} {
-		fmt.Fprintf(&b, "| %s | %d | %.0f | %s | %s | %s |\n", describe(r.Name), r.Messages, r.rate(),
-			ms(r.pct(0.50)), ms(r.pct(0.99)), ms(r.Lat[len(r.Lat)-1]))
+		fmt.Fprintf(&b, "| %s | %d | %.0f | %.1f µs | %s | %s | %s |\n", describe(r.Name), r.Messages, r.rate(),
+			r.cpuPerMsg(), ms(r.pct(0.50)), ms(r.pct(0.99)), ms(r.Lat[len(r.Lat)-1]))
 	}
-	fmt.Fprintf(&b, "\nstore / echo = %.1f%% (bus alone / echo = %.1f%%); stream holds %d reports; %d connections, %d rounds of %s per server, interleaved; "+
-		"GOMAXPROCS %d; load average %s at start, %s at end\n", 100*ratio, 100*bus.rate()/echo.rate(), n, *loadConns, *loadRounds, *loadDur,
+	fmt.Fprintf(&b, "\nstore / echo = %.1f%% (bus alone / echo = %.1f%%); by CPU per message, echo / store = %.1f%%; stream holds %d reports; "+
+		"%d connections, %d rounds of %s per server, interleaved; GOMAXPROCS %d; load average %s at start, %s at end\n",
+		100*ratio, 100*bus.rate()/echo.rate(), 100*echo.cpuPerMsg()/store.cpuPerMsg(), n, *loadConns, *loadRounds, *loadDur,
 		runtime.GOMAXPROCS(0), startLoad, loadavg())
 	b.WriteString("\n")
 	for _, c := range []struct {
