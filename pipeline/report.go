@@ -149,15 +149,10 @@ func (r *Report) Validate() error {
 	return nil
 }
 
-// MarshalReport encodes a report in the stable, versioned JSON form.
+// MarshalReport encodes a report in the stable, versioned JSON form (the
+// Schema field is always SchemaVersion). See AppendReport.
 func MarshalReport(r *Report) ([]byte, error) {
-	c := *r
-	c.Schema = SchemaVersion
-	b, err := json.Marshal(&c)
-	if err != nil {
-		return nil, fmt.Errorf("encode report %s: %w", r.ID, err)
-	}
-	return b, nil
+	return AppendReport(nil, r)
 }
 
 // UnmarshalReport decodes a report, refusing a schema newer than this build's.
