@@ -88,6 +88,13 @@ type Bus struct {
 	js  jetstream.JetStream
 	log *slog.Logger
 
+	// slots are the reply subjects publishes wait on (publish.go).
+	slots replySlots
+	// closed is closed when the connection is closed for good, so that a
+	// publish waiting for its PubAck fails at once rather than at its
+	// timeout.
+	closed chan struct{}
+
 	closeOnce sync.Once
 }
 
@@ -95,8 +102,9 @@ type Bus struct {
 // updates the streams.
 func Open(ctx context.Context, cfg Config) (*Bus, error) {
 	cfg.defaults()
-	b := &Bus{cfg: cfg, log: cfg.Logger.With("component", "natsbus")}
+	b := &Bus{cfg: cfg, log: cfg.Logger.With("component", "natsbus"), closed: make(chan struct{})}
 	opts := []nats.Option{
+		nats.ClosedHandler(func(*nats.Conn) { close(b.closed) }),
 		nats.Name("radflag"),
 		nats.MaxReconnects(-1),
 		nats.ReconnectWait(250 * time.Millisecond),
@@ -327,13 +335,11 @@ func (b *Bus) Close() error {
 	var err error
 	b.closeOnce.Do(func() {
 		if b.nc != nil {
-			done := make(chan struct{})
-			b.nc.SetClosedHandler(func(*nats.Conn) { close(done) })
 			if derr := b.nc.Drain(); derr != nil {
 				b.nc.Close()
 			} else {
 				select {
-				case <-done:
+				case <-b.closed:
 				case <-time.After(10 * time.Second):
 					b.nc.Close()
 				}
