@@ -60,15 +60,17 @@ func MatchHeading(line string) (sec Section, rest string, ok bool) {
 		end = len(head)
 	}
 	word := strings.TrimRight(head[:end], " \t")
-	if len(word) > 40 || !isHeadingWord(word) {
+	sec, ok = headingSection(word)
+	if !ok {
 		return SectionNone, line, false
 	}
-	return SectionForHeading(word), strings.TrimSpace(after), true
+	return sec, strings.TrimSpace(after), true
 }
 
 // headingForms are the headings headingWords matches, lower case, single
-// spaces.
-var headingForms = map[string]bool{}
+// spaces, with the section each opens (SectionForHeading's answer, looked
+// up rather than computed: it allocates, and runs on every line).
+var headingForms = map[string]Section{}
 
 func init() {
 	for _, h := range []string{
@@ -78,13 +80,15 @@ func init() {
 		"finding", "findings", "impression", "impressions", "conclusion", "conclusions", "summary", "opinion",
 		"technique", "comparison", "procedure", "exam", "examination",
 	} {
-		headingForms[h] = true
+		headingForms[h] = SectionForHeading(h)
 	}
 }
 
-func isHeadingWord(w string) bool {
+// headingSection reports whether w is a heading and which section it
+// opens.
+func headingSection(w string) (Section, bool) {
 	if w == "" || len(w) > 40 {
-		return false
+		return SectionNone, false
 	}
 	// Lower-case ASCII with single spaces, in a stack buffer: no allocation.
 	var buf [40]byte
@@ -99,7 +103,7 @@ func isHeadingWord(w string) bool {
 		case c >= 'A' && c <= 'Z':
 			c += 'a' - 'A'
 		case c < 'a' || c > 'z':
-			return false
+			return SectionNone, false
 		}
 		if space {
 			buf[n] = ' '
@@ -109,7 +113,8 @@ func isHeadingWord(w string) bool {
 		buf[n] = c
 		n++
 	}
-	return headingForms[string(buf[:n])]
+	sec, ok := headingForms[string(buf[:n])]
+	return sec, ok
 }
 
 // SectionForHeading maps a heading word to a section.

@@ -57,26 +57,16 @@ func BuildACK(orig *Message, code AckCode, o AckOptions) []byte {
 	old := major == 2 && minor < 4 // MSH-9.3 and ERR-2..8 came later
 	oldERR := major == 2 && minor < 5
 
-	fs := string(d.Field)
-	var b strings.Builder
-	b.Grow(256)
-	w := func(fields ...string) {
-		b.WriteString(strings.Join(fields, fs))
-		b.WriteByte('\r')
+	// Written straight into the reply's bytes: an ACK is built for every
+	// message, and joining field slices cost more than the rest of it.
+	b := make([]byte, 0, 256+len(o.Text)+len(o.ControlID))
+	field := func(s string) {
+		b = append(b, d.Field)
+		b = append(b, s...)
 	}
 	event := ""
 	if msh != nil {
 		event = nth(nth(msh.Field(9), d.Repetition, 1), d.Component, 2)
-	}
-	// ACK^<event>^ACK from v2.4 (message structure in MSH-9.3); 2.3 has two
-	// components.
-	msgType := "ACK"
-	if old {
-		if event != "" {
-			msgType += string(d.Component) + cs.encode(event)
-		}
-	} else {
-		msgType += string(d.Component) + cs.encode(event) + string(d.Component) + "ACK"
 	}
 	sendApp := raw(5)
 	if sendApp == "" {
@@ -86,20 +76,52 @@ func BuildACK(orig *Message, code AckCode, o AckOptions) []byte {
 	if processing == "" {
 		processing = "P"
 	}
-	hdr := []string{"MSH", d.EncodingChars(), sendApp, raw(6), raw(3), raw(4), formatTime(o.Now), "",
-		msgType, text(o.ControlID), processing, version}
+	b = append(b, "MSH"...)
+	b = append(b, d.Field, d.Component, d.Repetition, d.Escape, d.Subcomponent)
+	if d.Truncation != 0 {
+		b = append(b, d.Truncation)
+	}
+	field(sendApp)
+	field(raw(6))
+	field(raw(3))
+	field(raw(4))
+	b = append(b, d.Field)
+	b = appendTime(b, o.Now)
+	field("")
+	// ACK^<event>^ACK from v2.4 (message structure in MSH-9.3); 2.3 has two
+	// components.
+	field("ACK")
+	if old {
+		if event != "" {
+			b = append(b, d.Component)
+			b = append(b, cs.encode(event)...)
+		}
+	} else {
+		b = append(b, d.Component)
+		b = append(b, cs.encode(event)...)
+		b = append(b, d.Component)
+		b = append(b, "ACK"...)
+	}
+	field(text(o.ControlID))
+	field(processing)
+	field(version)
 	// Mirror MSH-18 only when radflag supports it: an ACK must not declare
 	// a character set its reader would refuse.
 	if charset := raw(18); charset != "" && orig != nil && supportedCharset(orig.Charset) {
-		hdr = append(hdr, "", "", "", "", "", charset)
+		for range 5 {
+			b = append(b, d.Field)
+		}
+		field(charset)
 	}
-	w(hdr...)
+	b = append(b, '\r')
 
-	msa := []string{"MSA", string(code), raw(10)}
+	b = append(b, "MSA"...)
+	field(string(code))
+	field(raw(10))
 	if o.Text != "" {
-		msa = append(msa, text(o.Text))
+		field(text(o.Text))
 	}
-	w(msa...)
+	b = append(b, '\r')
 
 	if e := o.Err; e != nil {
 		cm, sm := string(d.Component), string(d.Subcomponent)
@@ -111,16 +133,19 @@ func BuildACK(orig *Message, code AckCode, o AckOptions) []byte {
 			}
 		}
 		codeNum := strconv.Itoa(int(e.Code))
+		b = append(b, "ERR"...)
 		if oldERR {
 			// ERR-1 (ELD): segment^sequence^field^code&text&HL70357.
-			eld := e.Segment + cm + optInt(e.Seq, e.Segment != "") + cm + optInt(e.Field, e.Field > 0) + cm +
-				codeNum + sm + e.Code.Text() + sm + "HL70357"
-			w("ERR", eld)
+			field(e.Segment + cm + optInt(e.Seq, e.Segment != "") + cm + optInt(e.Field, e.Field > 0) + cm +
+				codeNum + sm + e.Code.Text() + sm + "HL70357")
 		} else {
-			w("ERR", "", loc, codeNum+cm+e.Code.Text()+cm+"HL70357", "E", "", "", "", text(e.Text))
+			for _, f := range [...]string{"", loc, codeNum + cm + e.Code.Text() + cm + "HL70357", "E", "", "", "", text(e.Text)} {
+				field(f)
+			}
 		}
+		b = append(b, '\r')
 	}
-	return []byte(b.String())
+	return b
 }
 
 func optInt(n int, ok bool) string {
@@ -132,24 +157,23 @@ func optInt(n int, ok bool) string {
 
 // versionNumbers reads "2.5.1" as 2, 5; 0, 0 when unreadable.
 func versionNumbers(v string) (int, int) {
-	parts := strings.SplitN(v, ".", 3)
-	if len(parts) < 2 {
+	if strings.IndexByte(v, '.') < 0 {
 		return 0, 0
 	}
-	a, err1 := strconv.Atoi(parts[0])
-	b, err2 := strconv.Atoi(parts[1])
+	a, err1 := strconv.Atoi(nth(v, '.', 1))
+	b, err2 := strconv.Atoi(nth(v, '.', 2))
 	if err1 != nil || err2 != nil {
 		return 0, 0
 	}
 	return a, b
 }
 
-// formatTime writes an HL7 DTM with seconds and UTC offset.
-func formatTime(t time.Time) string {
+// appendTime writes an HL7 DTM with seconds and UTC offset.
+func appendTime(b []byte, t time.Time) []byte {
 	if t.IsZero() {
 		t = time.Now()
 	}
-	return t.Format("20060102150405-0700")
+	return t.AppendFormat(b, "20060102150405-0700")
 }
 
 // AckCodeOf returns MSA-1 of an ACK (framing already removed), or "" when

@@ -47,14 +47,9 @@ func lookupCharset(name string) (charset, error) {
 
 // decode returns b as UTF-8 text.
 func (c charset) decode(b []byte) string {
-	ascii := true
-	for _, x := range b {
-		if x >= 0x80 {
-			ascii = false
-			break
-		}
-	}
-	if ascii || c == csAuto && utf8.Valid(b) {
+	// utf8.Valid checks ASCII eight bytes at a time, and ASCII is valid in
+	// every supported set: one fast scan for the common cases.
+	if utf8.Valid(b) && (c == csAuto || isASCII(b)) {
 		return string(b)
 	}
 	var sb strings.Builder
@@ -77,6 +72,15 @@ func (c charset) decode(b []byte) string {
 		b = b[1:]
 	}
 	return sb.String()
+}
+
+func isASCII(b []byte) bool {
+	for _, x := range b {
+		if x >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 // rune decodes one byte >= 0x80 of a single-byte character set.

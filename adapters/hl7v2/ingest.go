@@ -125,7 +125,11 @@ func (in *Ingest) Handle(ctx context.Context, msg []byte) (reply []byte) {
 // its ACK.
 func (in *Ingest) Process(ctx context.Context, raw []byte) Outcome {
 	now := in.cfg.Now()
-	m, err := Parse(raw, in.cfg.Limits)
+	// The parsed message lives only until the ACK is built; its slices go
+	// back to the pool for the next message.
+	sc := getScratch()
+	defer putScratch(sc)
+	m, err := parse(raw, in.cfg.Limits, sc)
 	if err != nil {
 		return in.reject(m, err, len(raw))
 	}
@@ -190,7 +194,10 @@ func (in *Ingest) store(ctx context.Context, m *Message, rep *pipeline.Report) O
 	} else {
 		in.stored.Inc()
 	}
-	in.log.Info("report stored", "control_id", cid, "report_id", rep.ID, "seq", res.Sequence, "duplicate", res.Duplicate, "status", string(rep.Status))
+	// LogAttrs: typed attributes are not boxed, and this line is logged
+	// for every report.
+	in.log.LogAttrs(ctx, slog.LevelInfo, "report stored", slog.String("control_id", cid), slog.String("report_id", rep.ID),
+		slog.Uint64("seq", res.Sequence), slog.Bool("duplicate", res.Duplicate), slog.String("status", string(rep.Status)))
 	return in.answer(m, AA, "", nil, Outcome{ReportID: rep.ID, Sequence: res.Sequence, Duplicate: res.Duplicate})
 }
 

@@ -14,6 +14,7 @@ import (
 	"bytes"
 	"fmt"
 	"strings"
+	"sync"
 )
 
 // Limits bound what Parse accepts. Zero fields take the defaults.
@@ -147,6 +148,12 @@ func (s *Segment) Field(n int) string {
 // the returned message is nil or holds only the MSH segment, enough to
 // address a negative acknowledgement.
 func Parse(raw []byte, lim Limits) (*Message, error) {
+	return parse(raw, lim, nil)
+}
+
+// parse is Parse into sc (nil: fresh allocations); a message parsed into
+// sc is valid until sc is reused.
+func parse(raw []byte, lim Limits, sc *parseScratch) (*Message, error) {
 	lim = lim.withDefaults()
 	if len(raw) > lim.MaxBytes {
 		hdr, _ := ParseHeader(raw)
@@ -160,12 +167,42 @@ func Parse(raw []byte, lim Limits) (*Message, error) {
 	if err != nil {
 		return nil, err
 	}
-	m, err := parseBody(raw, d, lim)
+	m, err := parseBody(raw, d, lim, sc)
 	if err != nil {
 		hdr, _ := ParseHeader(raw)
 		return hdr, err
 	}
 	return m, nil
+}
+
+// parseScratch holds what parsing one message allocates, for Ingest to
+// reuse from one message to the next: a message is dead once its ACK is
+// built (the report keeps only strings), and reusing its slices saves the
+// allocations and much of the garbage collection of every message.
+type parseScratch struct {
+	msg   Message
+	lines []string
+	store []Segment
+	pool  []string
+	segs  []*Segment
+}
+
+// maxScratchStrings keeps the slices of a rare huge message out of the
+// pool.
+const maxScratchStrings = 8 << 10
+
+var scratchPool = sync.Pool{New: func() any { return new(parseScratch) }}
+
+func getScratch() *parseScratch { return scratchPool.Get().(*parseScratch) }
+
+// putScratch returns sc to the pool; nothing parsed into it may be used
+// after.
+func putScratch(sc *parseScratch) {
+	if cap(sc.pool) > maxScratchStrings || cap(sc.lines) > maxScratchStrings {
+		return
+	}
+	sc.msg = Message{}
+	scratchPool.Put(sc)
 }
 
 // maxHeaderBytes bounds the MSH segment ParseHeader reads.
@@ -204,8 +241,15 @@ func ParseHeader(raw []byte) (*Message, error) {
 	return m, nil
 }
 
-func parseBody(raw []byte, d Delimiters, lim Limits) (*Message, error) {
-	m := &Message{Delims: d}
+func parseBody(raw []byte, d Delimiters, lim Limits, sc *parseScratch) (*Message, error) {
+	var m *Message
+	var lines []string
+	if sc != nil {
+		m, lines = &sc.msg, sc.lines[:0]
+		*m = Message{Delims: d}
+	} else {
+		m = &Message{Delims: d}
+	}
 	// MSH-18 is ASCII; read it from the raw bytes to know how to decode
 	// the rest.
 	m.Charset = rawMSHField(raw, d, 18)
@@ -222,10 +266,9 @@ func parseBody(raw []byte, d Delimiters, lim Limits) (*Message, error) {
 
 	// Gather logical segments first: a line that does not start like a
 	// segment continues the one before (a raw line break inside a field).
-	var lines []string
 	for len(text) > 0 {
 		var line string
-		i := strings.IndexAny(text, "\r\n")
+		i := lineEnd(text)
 		if i < 0 {
 			line, text = text, ""
 		} else {
@@ -248,10 +291,28 @@ func parseBody(raw []byte, d Delimiters, lim Limits) (*Message, error) {
 		}
 		lines = append(lines, line)
 	}
-	// One allocation for all segments and one for all fields.
-	store := make([]Segment, len(lines))
-	pool := make([]string, 0, strings.Count(text0, string(d.Field))+2*len(lines)+1)
-	m.segments = make([]*Segment, 0, len(lines))
+	// One allocation for all segments and one for all fields (none when
+	// the scratch's are large enough).
+	nfields := strings.Count(text0, string(d.Field)) + 2*len(lines) + 1
+	var store []Segment
+	var pool []string
+	if sc != nil {
+		sc.lines = lines
+		if cap(sc.store) < len(lines) {
+			sc.store = make([]Segment, len(lines))
+		}
+		if cap(sc.pool) < nfields {
+			sc.pool = make([]string, 0, nfields)
+		}
+		if cap(sc.segs) < len(lines) {
+			sc.segs = make([]*Segment, 0, len(lines))
+		}
+		store, pool, m.segments = sc.store[:len(lines)], sc.pool[:0], sc.segs[:0]
+	} else {
+		store = make([]Segment, len(lines))
+		pool = make([]string, 0, nfields)
+		m.segments = make([]*Segment, 0, len(lines))
+	}
 	for i, line := range lines {
 		if err := m.splitSegment(&store[i], line, lim, &pool); err != nil {
 			return nil, err
@@ -259,6 +320,20 @@ func parseBody(raw []byte, d Delimiters, lim Limits) (*Message, error) {
 		m.segments = append(m.segments, &store[i])
 	}
 	return m, nil
+}
+
+// lineEnd is strings.IndexAny(s, "\r\n") with two vectorised byte
+// searches instead of one byte by byte: segments end with CR, so the
+// search for LF stops there.
+func lineEnd(s string) int {
+	cr := strings.IndexByte(s, '\r')
+	if cr < 0 {
+		return strings.IndexByte(s, '\n')
+	}
+	if lf := strings.IndexByte(s[:cr], '\n'); lf >= 0 {
+		return lf
+	}
+	return cr
 }
 
 // splitSegment fills seg from line, taking its fields from *pool (which

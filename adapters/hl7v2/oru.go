@@ -2,7 +2,6 @@ package hl7v2
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 	"time"
 
@@ -32,8 +31,28 @@ type ReportOptions struct {
 	OBR *Segment
 }
 
-// versions are the HL7 versions radflag reads (MSH-12.1, major.minor).
-var versionRE = regexp.MustCompile(`^2\.[3-8](?:\.[0-9]{1,2})?$`)
+// supportedVersion reports whether v (MSH-12.1) is an HL7 version radflag
+// reads: 2.3 to 2.8, with an optional one- or two-digit third part
+// (^2\.[3-8](?:\.[0-9]{1,2})?$, checked by hand as it runs for every
+// message; TestSupportedVersion holds the two together).
+func supportedVersion(v string) bool {
+	if len(v) < 3 || v[0] != '2' || v[1] != '.' || v[2] < '3' || v[2] > '8' {
+		return false
+	}
+	rest := v[3:]
+	if rest == "" {
+		return true
+	}
+	if rest[0] != '.' || len(rest) < 2 || len(rest) > 3 {
+		return false
+	}
+	for i := 1; i < len(rest); i++ {
+		if rest[i] < '0' || rest[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
 
 // CheckHeader checks what every message needs before it can be answered
 // meaningfully: a control id, a version radflag reads, a message type and
@@ -47,7 +66,7 @@ func CheckHeader(m *Message) error {
 		return &Error{Code: CodeRequiredMissing, Reason: "no_message_type", Segment: "MSH", Seq: 1, Field: 9, Text: "MSH-9 message type is empty"}
 	case m.Version() == "":
 		return &Error{Code: CodeRequiredMissing, Reason: "no_version", Segment: "MSH", Seq: 1, Field: 12, Text: "MSH-12 version id is empty"}
-	case !versionRE.MatchString(m.Version()):
+	case !supportedVersion(m.Version()):
 		return &Error{Code: CodeUnsupportedVersion, Reason: "version", Segment: "MSH", Seq: 1, Field: 12,
 			Text: fmt.Sprintf("version %q is not supported (2.3 to 2.8)", truncate(m.Version(), 20))}
 	case sender(m) == "":

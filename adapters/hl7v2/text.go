@@ -9,58 +9,70 @@ import (
 	"github.com/radflag/radflag/pipeline"
 )
 
-// obxLines returns the text of one OBX-5 as lines: each repetition of a
-// text value is a line (RIS use '~' as a line break), formatting escapes
-// become line breaks, coded values give their text, ED gives its data
-// when it is text. Other value types (NM, RP, DT...) carry no report text.
-func obxLines(obx *Segment) []string {
+// appendOBXLines appends the text of one OBX-5 to dst as lines: each
+// repetition of a text value is a line (RIS use '~' as a line break),
+// formatting escapes become line breaks, coded values give their text, ED
+// gives its data when it is text. Other value types (NM, RP, DT...) carry
+// no report text: ok is false for them. It appends rather than returning
+// its own slice because it runs for every OBX of every message.
+func appendOBXLines(dst []string, obx *Segment) (out []string, ok bool) {
 	m := obx.msg
 	d := m.Delims
-	var vals []string
+	field := obx.Field(5)
+	// reps calls f for each repetition of OBX-5 as received; none when
+	// the field is empty.
+	reps := func(f func(rep string)) {
+		if field == "" {
+			return
+		}
+		for rest := field; ; {
+			rep, tail, more := strings.Cut(rest, string(d.Repetition))
+			f(rep)
+			if !more {
+				return
+			}
+			rest = tail
+		}
+	}
+	emit := func(v string) {
+		for {
+			l, rest, more := strings.Cut(v, "\n")
+			dst = append(dst, strings.TrimRight(l, " \t"))
+			if !more {
+				return
+			}
+			v = rest
+		}
+	}
 	switch vt := strings.ToUpper(strings.TrimSpace(obx.v(2, 0, 0, 0))); vt {
 	case "", "TX", "FT", "ST", "TEXT":
 		// Text types are taken whole: senders put unescaped '^' and '&'
 		// into report text, and splitting on them would lose words. An
 		// empty one is a blank line (RIS that send one OBX per line).
-		vals = append(vals, "")
-		for i, rep := range obx.Reps(5) {
-			if i == 0 {
-				vals[0] = m.Unescape(rep)
-				continue
-			}
-			vals = append(vals, m.Unescape(rep))
+		if field == "" {
+			emit("")
 		}
+		reps(func(rep string) { emit(m.Unescape(rep)) })
 	case "CE", "CWE", "CNE", "CF":
-		for _, rep := range obx.Reps(5) {
+		reps(func(rep string) {
 			text := ""
 			for _, c := range []int{2, 9, 5, 1} {
 				if text = m.Unescape(nth(rep, d.Component, c)); strings.TrimSpace(text) != "" {
 					break
 				}
 			}
-			vals = append(vals, text)
-		}
+			emit(text)
+		})
 	case "ED":
-		for _, rep := range obx.Reps(5) {
+		reps(func(rep string) {
 			if t, ok := edText(m, rep); ok {
-				vals = append(vals, t)
+				emit(t)
 			}
-		}
+		})
 	default:
-		return nil
+		return dst, false
 	}
-	lines := make([]string, 0, len(vals))
-	for _, v := range vals {
-		for {
-			l, rest, more := strings.Cut(v, "\n")
-			lines = append(lines, strings.TrimRight(l, " \t"))
-			if !more {
-				break
-			}
-			v = rest
-		}
-	}
-	return lines
+	return dst, true
 }
 
 // edText reads encapsulated data (source^type^subtype^encoding^data) when
@@ -98,12 +110,20 @@ func edText(m *Message, rep string) (string, bool) {
 // the following OBX until a code or heading changes it, because many RIS
 // send one OBX per line under a single code.
 func reportText(m *Message) (string, pipeline.Sections) {
-	var all []string
-	var parts [4][]string // by pipeline.Section
+	// Lines are gathered in stack buffers that fit an ordinary report, so
+	// that only the joined strings are allocated.
+	var allBuf [128]string
+	var partBuf [3][48]string
+	all := allBuf[:0]
+	parts := [4][]string{nil, partBuf[0][:0], partBuf[1][:0], partBuf[2][:0]} // by pipeline.Section
 	cur, lastCode := pipeline.SectionNone, pipeline.SectionNone
-	for _, obx := range m.All("OBX") {
-		lines := obxLines(obx)
-		if lines == nil {
+	for _, obx := range m.segments {
+		if obx.Name != "OBX" {
+			continue
+		}
+		start := len(all)
+		var ok bool
+		if all, ok = appendOBXLines(all, obx); !ok {
 			continue
 		}
 		code := pipeline.SectionForCode(obx.v(3, 0, 1, 0), obx.v(3, 0, 2, 0))
@@ -113,8 +133,7 @@ func reportText(m *Message) (string, pipeline.Sections) {
 		if code != pipeline.SectionNone {
 			lastCode = code
 		}
-		all = append(all, lines...)
-		for _, l := range lines {
+		for _, l := range all[start:] {
 			broken := pipeline.BreakInlineHeadings(l)
 			for {
 				sub, rest, more := strings.Cut(broken, "\n")
@@ -140,8 +159,13 @@ func reportText(m *Message) (string, pipeline.Sections) {
 }
 
 // joinLines joins lines with LF, keeping at most one blank line in a row,
-// and trims the ends.
+// and trims the ends. It measures first, so that the result is one
+// allocation.
 func joinLines(lines []string) string {
+	n := 0
+	for _, l := range lines {
+		n += len(l) + 2
+	}
 	var b strings.Builder
 	blank := 0
 	for _, l := range lines {
@@ -151,7 +175,9 @@ func joinLines(lines []string) string {
 			}
 			continue
 		}
-		if b.Len() > 0 {
+		if b.Len() == 0 {
+			b.Grow(n)
+		} else {
 			b.WriteString("\n")
 			if blank > 0 {
 				b.WriteString("\n")
