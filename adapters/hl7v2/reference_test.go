@@ -5,6 +5,7 @@ package hl7v2
 // text, sections and ACKs for every input.
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -255,6 +256,16 @@ func checkSameAsReference(t *testing.T, data []byte) {
 			t.Fatalf("appendOBXLines = %q, %v; the reference gives %q", got, ok, want)
 		}
 	}
+	for _, seg := range m.segments {
+		for f := range seg.Fields {
+			v := seg.v(f, 0, 1, 0)
+			got, gok := ParseTime(v, time.UTC)
+			want, wok := refParseTime(v, time.UTC)
+			if gok != wok || !got.Equal(want) {
+				t.Fatalf("ParseTime(%q) = %v, %v; the reference gives %v, %v", v, got, gok, want, wok)
+			}
+		}
+	}
 	text, sec := reportText(m)
 	wtext, wsec := refReportText(m)
 	if text != wtext || sec != wsec {
@@ -291,11 +302,96 @@ func FuzzHotPathMatchesReference(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) { checkSameAsReference(t, data) })
 }
 
-
 func TestLineEnd(t *testing.T) {
 	for _, s := range []string{"", "a", "\r", "\n", "ab\rc\nd", "ab\nc\rd", "abc\r\n", "\n\r", "x\r\r"} {
 		if got, want := lineEnd(s), strings.IndexAny(s, "\r\n"); got != want {
 			t.Errorf("lineEnd(%q) = %d, want %d", s, got, want)
+		}
+	}
+}
+
+func refParseTime(s string, loc *time.Location) (time.Time, bool) {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexByte(s, '^'); i >= 0 { // TS.2 degree of precision
+		s = s[:i]
+	}
+	if len(s) < 4 {
+		return time.Time{}, false
+	}
+	zone := ""
+	if i := strings.IndexAny(s, "+-"); i >= 0 {
+		s, zone = s[:i], s[i:]
+	}
+	frac := ""
+	if i := strings.IndexByte(s, '.'); i >= 0 {
+		s, frac = s[:i], s[i+1:]
+	}
+	if len(s) > 14 || len(s)%2 != 0 || !allDigits(s) || len(frac) > 4 || !allDigits(frac) {
+		return time.Time{}, false
+	}
+	s += "0101000000"[max(0, len(s)-4):]
+	t, err := time.ParseInLocation("20060102150405", s, loc)
+	if err != nil {
+		return time.Time{}, false
+	}
+	if frac != "" {
+		ns := 0
+		for i := 0; i < 9; i++ {
+			ns *= 10
+			if i < len(frac) {
+				ns += int(frac[i] - '0')
+			}
+		}
+		t = t.Add(time.Duration(ns))
+	}
+	if zone != "" {
+		if len(zone) != 5 || !allDigits(zone[1:]) {
+			return time.Time{}, false
+		}
+		h := int(zone[1]-'0')*10 + int(zone[2]-'0')
+		mi := int(zone[3]-'0')*10 + int(zone[4]-'0')
+		if h > 14 || mi > 59 {
+			return time.Time{}, false
+		}
+		off := (h*60 + mi) * 60
+		if zone[0] == '-' {
+			off = -off
+		}
+		t = time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), time.FixedZone("", off))
+	}
+	return t, true
+}
+
+// TestParseTimeMatchesReference: ParseTime gives what it gave with
+// time.ParseInLocation, at every boundary of every field.
+func TestParseTimeMatchesReference(t *testing.T) {
+	locs := []*time.Location{time.UTC, time.FixedZone("", -5*3600)}
+	if berlin, err := time.LoadLocation("Europe/Berlin"); err == nil {
+		locs = append(locs, berlin) // DST gaps and overlaps
+	}
+	var inputs []string
+	for _, y := range []string{"0000", "1900", "2000", "2023", "2024", "2100", "2400", "9999"} {
+		for mo := 0; mo <= 13; mo++ {
+			for d := 0; d <= 32; d++ {
+				inputs = append(inputs, fmt.Sprintf("%s%02d%02d", y, mo, d))
+			}
+		}
+	}
+	for _, hms := range []string{"", "00", "23", "24", "2359", "2360", "235959", "235960", "020000", "023000", "030000", "99"} {
+		for _, tail := range []string{"", ".1", ".1234", ".12345", ".", "+0100", "-0530", "+1400", "+1500", "+0160", "-0000", "+01", "^S", ".5-0800", "-08"} {
+			for _, day := range []string{"20260329", "20261025", "20240229", "20230229"} {
+				inputs = append(inputs, day+hms+tail)
+			}
+		}
+	}
+	inputs = append(inputs, "", "2", "202", "2026", "20261", "2026x1", " 2026 ", "2026-01-01", "+2026", "202601011200000", "１２３４")
+	for _, loc := range locs {
+		for _, in := range inputs {
+			got, gok := ParseTime(in, loc)
+			want, wok := refParseTime(in, loc)
+			if gok != wok || !got.Equal(want) || got.Location().String() != want.Location().String() {
+				t.Errorf("ParseTime(%q, %s) = %v, %v; the reference gives %v, %v", in, loc, got, gok, want, wok)
+			}
 		}
 	}
 }

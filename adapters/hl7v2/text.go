@@ -207,14 +207,25 @@ func ParseTime(s string, loc *time.Location) (time.Time, bool) {
 	if i := strings.IndexByte(s, '.'); i >= 0 {
 		s, frac = s[:i], s[i+1:]
 	}
-	if len(s) > 14 || len(s)%2 != 0 || !allDigits(s) || len(frac) > 4 || !allDigits(frac) {
+	if len(s) < 4 || len(s) > 14 || len(s)%2 != 0 || !allDigits(s) || len(frac) > 4 || !allDigits(frac) {
 		return time.Time{}, false
 	}
 	s += "0101000000"[max(0, len(s)-4):]
-	t, err := time.ParseInLocation("20060102150405", s, loc)
-	if err != nil {
+	// What time.ParseInLocation("20060102150405", s, loc) checks and
+	// gives, without its layout interpreter (it ran for every message).
+	num := func(i, n int) int {
+		v := 0
+		for _, c := range []byte(s[i : i+n]) {
+			v = v*10 + int(c-'0')
+		}
+		return v
+	}
+	year, month, day := num(0, 4), num(4, 2), num(6, 2)
+	hour, minute, sec := num(8, 2), num(10, 2), num(12, 2)
+	if month < 1 || month > 12 || day < 1 || day > daysIn(month, year) || hour > 23 || minute > 59 || sec > 59 {
 		return time.Time{}, false
 	}
+	t := time.Date(year, time.Month(month), day, hour, minute, sec, 0, loc)
 	if frac != "" {
 		ns := 0
 		for i := 0; i < 9; i++ {
@@ -241,6 +252,20 @@ func ParseTime(s string, loc *time.Location) (time.Time, bool) {
 		t = time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), time.FixedZone("", off))
 	}
 	return t, true
+}
+
+// daysIn is the number of days in month of year (proleptic Gregorian).
+func daysIn(month, year int) int {
+	switch month {
+	case 2:
+		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
+			return 29
+		}
+		return 28
+	case 4, 6, 9, 11:
+		return 30
+	}
+	return 31
 }
 
 func allDigits(s string) bool {
