@@ -489,10 +489,14 @@ func planBatches(lens []int, maxBatch int, seqBuckets []int) []int {
 // cost per call. Fitted to CPU time per batch of the shipped architecture
 // (hidden 128, 2 layers, 4 heads, FFN 256) on the 2-core benchmark machine:
 // about 49 µs a token at 32 tokens, 73 µs at 128, and 1–2 ms more a call
-// for the smallest batches.
+// for the smallest batches. Through Predict, groups of one or two texts
+// cost more than that (hugot's tensors, a compiled graph and buffers per
+// shape): a call is charged 400 tokens (about 16 ms), so texts are split
+// off only to save a few rows of padding at the longest bucket or many
+// rows of a shorter one.
 func batchCost(rows, seq int) float64 {
 	const (
-		perCall = 60.0        // tokens' worth of fixed cost per call (small batches use the cores less well)
+		perCall = 400.0       // tokens' worth of fixed cost per call: see below
 		attnPer = 1.0 / 163.0 // growth of a token's cost per token of sequence
 	)
 	return perCall + float64(rows*seq)*(1+float64(seq)*attnPer)

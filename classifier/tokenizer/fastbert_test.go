@@ -9,7 +9,9 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/gomlx/go-huggingface/tokenizers/api"
 )
@@ -265,4 +267,53 @@ func firstDiff(ids []int, spans []api.TokenSpan, wantIDs []int, wantSpans []api.
 		}
 	}
 	return "equal"
+}
+
+// BenchmarkFitIDs compares preparing the model's ids for the dev reports
+// (real length, 49–3237 bytes) the earlier way, Fit through hftokenizer
+// and then hftokenizer's Encode of the fitted text as hugot did, with
+// FitIDs; both in each iteration. Reports <way>_us (wall) and
+// <way>_cpu_us (process CPU time) per text.
+func BenchmarkFitIDs(b *testing.B) {
+	vocab, err := os.ReadFile(filepath.Join("..", "..", "models", "pancreas", "tokenizer.json"))
+	if err != nil {
+		b.Skip("no shipped tokenizer")
+	}
+	tk, err := New(vocab)
+	if err != nil {
+		b.Fatal(err)
+	}
+	texts := reportTexts(&testing.T{})
+	var old, fast, oldCPU, fastCPU time.Duration
+	b.ResetTimer()
+	for range b.N {
+		start, startCPU := time.Now(), processCPU()
+		for _, s := range texts {
+			_ = tk.full.Encode(refFitPanics(tk, s, 128))
+		}
+		old += time.Since(start)
+		oldCPU += processCPU() - startCPU
+		start, startCPU = time.Now(), processCPU()
+		for _, s := range texts {
+			_, _ = tk.FitIDs(s, 128)
+		}
+		fast += time.Since(start)
+		fastCPU += processCPU() - startCPU
+	}
+	b.StopTimer()
+	per := float64(b.N * len(texts))
+	b.ReportMetric(float64(old.Microseconds())/per, "hftokenizer_us")
+	b.ReportMetric(float64(oldCPU.Microseconds())/per, "hftokenizer_cpu_us")
+	b.ReportMetric(float64(fastCPU.Microseconds())/per, "fitids_cpu_us")
+	b.ReportMetric(float64(fast.Microseconds())/per, "fitids_us")
+}
+
+// processCPU is the process's user+system CPU time (a shared machine's
+// neighbours inflate wall time, not this).
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
