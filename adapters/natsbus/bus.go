@@ -276,16 +276,23 @@ func sameStreamConfig(have, want jetstream.StreamConfig) bool {
 		have.MaxBytes == want.MaxBytes && have.Discard == want.Discard && have.MaxMsgSize == want.MaxMsgSize
 }
 
+// errCodeNoSuitablePeers is JetStream's "no suitable peers for placement":
+// a cluster that has elected its meta leader but not yet heard from every
+// server, or one with a server down, cannot place the replicas yet.
+const errCodeNoSuitablePeers = 10005
+
 // retryableSetup tells a setup request worth repeating (no answer in time,
-// a lost create race, a cluster still electing) from a refusal that will
-// not change (a bad configuration, too few servers for the replicas).
+// a lost create race, a cluster still electing or forming) from a refusal
+// that will not change (a bad configuration). A cluster that stays too
+// small for the replicas fails when the setup deadline ends, with the
+// server's reason.
 func retryableSetup(err error) bool {
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, nats.ErrTimeout) ||
 		errors.Is(err, nats.ErrNoResponders) || errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
 		return true
 	}
 	var apiErr *jetstream.APIError
-	return errors.As(err, &apiErr) && apiErr.Code == 503
+	return errors.As(err, &apiErr) && (apiErr.Code == 503 || apiErr.ErrorCode == errCodeNoSuitablePeers)
 }
 
 // JetStream gives consumers and buckets access to the underlying context.

@@ -94,3 +94,33 @@ func TestClusterConcurrentOpen(t *testing.T) {
 		}
 	}
 }
+
+// TestClusterOpenWaitsForPlacement: a process that starts while the
+// cluster cannot place three replicas yet (a server still joining or
+// restarting: "no suitable peers for placement") keeps trying within its
+// setup time instead of failing at once.
+func TestClusterOpenWaitsForPlacement(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs three nats-server processes")
+	}
+	c := natstest.StartCluster(t, 3)
+	c.Kill(2)
+	done := make(chan error, 1)
+	go func() {
+		b, err := natsbus.Open(context.Background(), natsbus.Config{URL: c.Nodes[0].URL(), Replicas: 3, ConnectTimeout: 30 * time.Second})
+		if err == nil {
+			err = b.Close()
+		}
+		done <- err
+	}()
+	time.Sleep(2 * time.Second)
+	select {
+	case err := <-done:
+		t.Fatalf("Open returned before the third server was back: %v", err)
+	default:
+	}
+	c.Start(2)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
