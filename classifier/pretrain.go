@@ -33,12 +33,13 @@ type PretrainConfig struct {
 	LearningRate float64
 	MaskProb     float64
 	MaxDuration  time.Duration
-	MaxTokens    int // default 128
-	VocabSize    int // default 6000
-	Hidden       int // default 128
-	Layers       int // default 2
-	Heads        int // default 4
-	FFN          int // default 4*Hidden
+	MaxTokens    int  // default 128
+	VocabSize    int  // default 6000
+	WholeWords   bool // see tokenizer.TrainConfig
+	Hidden       int  // default 128
+	Layers       int  // default 2
+	Heads        int  // default 4
+	FFN          int  // default 4*Hidden
 	Progress     func(transformer.Progress)
 	Log          func(format string, args ...any)
 }
@@ -96,7 +97,7 @@ func Pretrain(ctx context.Context, cfg PretrainConfig) (*PretrainManifest, error
 			texts = append(texts, ex.Text)
 		}
 	}
-	vocab, err := tokenizer.Train(texts, tokenizer.TrainConfig{VocabSize: cfg.VocabSize})
+	vocab, err := tokenizer.Train(texts, tokenizer.TrainConfig{VocabSize: cfg.VocabSize, WholeWords: cfg.WholeWords})
 	if err != nil {
 		return nil, err
 	}

@@ -30,10 +30,12 @@ type TrainConfig struct {
 	LearningRate float64
 	MaxTokens    int // default 256
 	VocabSize    int // default 6000
-	Hidden       int // default 128
-	Layers       int // default 2
-	Heads        int // default 4
-	FFN          int // default 4*Hidden
+	// WholeWords: see tokenizer.TrainConfig.
+	WholeWords bool
+	Hidden     int // default 128
+	Layers     int // default 2
+	Heads      int // default 4
+	FFN        int // default 4*Hidden
 	// Pooling is "mean" (default) or "cls"; see transformer.Config.
 	Pooling string
 	// TokenDropout and WordMask: see transformer.TrainConfig.
@@ -189,7 +191,7 @@ func Train(ctx context.Context, cfg TrainConfig) (*TrainResult, error) {
 		for i, ex := range trainData {
 			texts[i] = ex.Text
 		}
-		vocab, err := tokenizer.Train(texts, tokenizer.TrainConfig{VocabSize: cfg.VocabSize})
+		vocab, err := tokenizer.Train(texts, tokenizer.TrainConfig{VocabSize: cfg.VocabSize, WholeWords: cfg.WholeWords})
 		if err != nil {
 			return nil, err
 		}

@@ -39,6 +39,13 @@ type TrainConfig struct {
 	VocabSize int // total size including specials and characters; default 6000
 	MinFreq   int // a whole word or piece needs this many occurrences; default 2
 	MaxChars  int // at most this many distinct single characters; default 1500
+	// WholeWords builds a vocabulary of whole words only (plus punctuation,
+	// digits and single CJK characters): a word the corpus did not have
+	// becomes [UNK] instead of pieces. A model trained on a generated
+	// corpus of a few thousand words otherwise reads an unseen word as
+	// whatever its pieces meant in the generator's phrasing; as [UNK] it
+	// reads as a gap, which token dropout has taught it to step over.
+	WholeWords bool
 }
 
 // Train builds a WordPiece vocabulary from texts: the special tokens, every
@@ -81,6 +88,11 @@ func Train(texts []string, cfg TrainConfig) ([]string, error) {
 		have[s] = true
 		vocab = append(vocab, s)
 		return true
+	}
+
+	if cfg.WholeWords {
+		addWholeWords(add, words, cfg)
+		return vocab, nil
 	}
 
 	// Characters, always present (digits, punctuation, letters) plus what the corpus had.
@@ -134,6 +146,32 @@ func Train(texts []string, cfg TrainConfig) ([]string, error) {
 		add(p)
 	}
 	return vocab, nil
+}
+
+// addWholeWords completes a vocabulary of specials with punctuation, digits
+// (alone and as "##" continuations, so every number tokenises), single CJK
+// characters the corpus had, and its most frequent whole words.
+func addWholeWords(add func(string) bool, words map[string]int, cfg TrainConfig) {
+	for r := rune(33); r < 127; r++ {
+		if isPunct(r) || unicode.IsDigit(r) {
+			add(string(r))
+		}
+	}
+	for r := '0'; r <= '9'; r++ {
+		add("##" + string(r))
+	}
+	cjk := map[rune]int{}
+	for w, n := range words {
+		if r := []rune(w); len(r) == 1 && unicode.In(r[0], unicode.Han, unicode.Hiragana, unicode.Katakana, unicode.Hangul) {
+			cjk[r[0]] += n
+		}
+	}
+	for _, r := range topRunes(cjk, cfg.MaxChars) {
+		add(string(r))
+	}
+	for _, w := range topStrings(words, cfg.MinFreq) {
+		add(w)
+	}
 }
 
 func topRunes(m map[rune]int, limit int) []rune {

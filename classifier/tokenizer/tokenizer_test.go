@@ -84,3 +84,24 @@ func TestFitKeepsHeadAndTail(t *testing.T) {
 		t.Fatalf("cjk: %d tokens", n)
 	}
 }
+
+func TestWholeWordsUnknownBecomesUNK(t *testing.T) {
+	corpus := []string{"Pancreatic head mass 3.2 cm. No pancreatic mass. 膵 癌. Pancreatic head mass."}
+	vocab, err := Train(corpus, TrainConfig{VocabSize: 200, MinFreq: 1, WholeWords: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range vocab {
+		if strings.HasPrefix(v, "##") && !strings.ContainsAny(v[2:], "0123456789") {
+			t.Fatalf("piece %q in a whole-word vocabulary", v)
+		}
+	}
+	tk, err := New(Build(vocab))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Join(tk.Tokens("Pancreatic frey mass 12.5 cm 膵"), " ")
+	if want := "[CLS] pancreatic [UNK] mass 1 2 . 5 cm 膵 [SEP]"; got != want {
+		t.Errorf("tokens %q, want %q", got, want)
+	}
+}

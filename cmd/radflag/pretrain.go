@@ -28,6 +28,7 @@ func runPretrain(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	maskProb := fs.Float64("mask", 0.15, "share of tokens to predict")
 	maxTokens := fs.Int("max-tokens", 128, "tokens per report; longer reports lose their middle")
 	vocab := fs.Int("vocab", 6000, "WordPiece vocabulary size")
+	wholeWords := fs.Bool("whole-words", false, "vocabulary of whole words only: a word the corpus lacks becomes [UNK], not pieces")
 	hidden := fs.Int("hidden", 128, "hidden size")
 	layers := fs.Int("layers", 2, "encoder layers")
 	heads := fs.Int("heads", 4, "attention heads")
@@ -48,7 +49,7 @@ func runPretrain(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	man, err := classifier.Pretrain(ctx, classifier.PretrainConfig{
 		DataPaths: strings.Split(*data, ","), OutDir: *out, Seed: *seed, Steps: *steps, BatchSize: *batch, LearningRate: *lr,
 		MaskProb: *maskProb, MaxDuration: time.Duration(*maxMinutes * float64(time.Minute)), MaxTokens: *maxTokens,
-		VocabSize: *vocab, Hidden: *hidden, Layers: *layers, Heads: *heads, FFN: *ffn,
+		VocabSize: *vocab, WholeWords: *wholeWords, Hidden: *hidden, Layers: *layers, Heads: *heads, FFN: *ffn,
 		Progress: bar.update,
 		Log: func(format string, a ...any) {
 			bar.clear()

@@ -31,6 +31,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	lr := fs.Float64("lr", 1e-3, "peak learning rate")
 	maxTokens := fs.Int("max-tokens", 256, "tokens per report; longer reports lose their middle")
 	vocab := fs.Int("vocab", 6000, "WordPiece vocabulary size")
+	wholeWords := fs.Bool("whole-words", false, "vocabulary of whole words only: a word the corpus lacks becomes [UNK], not pieces")
 	hidden := fs.Int("hidden", 128, "hidden size")
 	layers := fs.Int("layers", 2, "encoder layers")
 	heads := fs.Int("heads", 4, "attention heads")
@@ -79,7 +80,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	res, err := classifier.Train(ctx, classifier.TrainConfig{
 		Task: task, DataPath: *data, ValPath: *val, ValFraction: *valFrac, OutDir: *out, Seed: *seed,
 		Epochs: *epochs, MaxDuration: time.Duration(*maxMinutes * float64(time.Minute)), BatchSize: *batch,
-		LearningRate: *lr, MaxTokens: *maxTokens, VocabSize: *vocab, Hidden: *hidden, Layers: *layers,
+		LearningRate: *lr, MaxTokens: *maxTokens, VocabSize: *vocab, WholeWords: *wholeWords, Hidden: *hidden, Layers: *layers,
 		Heads: *heads, FFN: *ffn, Pooling: *pooling, TokenDropout: *tokenDrop, WordMask: *wordMask, LabelSmoothing: *smooth, AverageFrom: *avgFrom, MaxSteps: *maxSteps, WatchPath: *watch, Patience: *patience, EvalEvery: *evalEvery, Name: *name, InitDir: *initDir, PretrainedDir: *pretrained,
 		Progress: bar.update,
 		Log: func(format string, a ...any) {
