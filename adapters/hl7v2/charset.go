@@ -24,6 +24,13 @@ const (
 // instead) to a decoder. Unsupported character sets are refused rather than
 // guessed: a wrong guess would garble every non-ASCII letter.
 func lookupCharset(name string) (charset, error) {
+	// The usual spellings as sent, before the normalising below allocates.
+	switch name {
+	case "", "UNICODE UTF-8", "UTF-8", "ASCII":
+		return csAuto, nil
+	case "8859/1":
+		return csLatin1, nil
+	}
 	n := strings.Map(func(r rune) rune {
 		switch r {
 		case ' ', '-', '_', '/', '.':

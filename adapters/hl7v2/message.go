@@ -442,7 +442,8 @@ func readDelimiters(raw []byte) (Delimiters, error) {
 	if len(enc) < 4 || len(enc) > 5 {
 		return Delimiters{}, bad(fmt.Sprintf("MSH-2 encoding characters must be 4 or 5 characters, got %d", len(enc)))
 	}
-	seen := map[byte]bool{fs: true}
+	var seen [256]bool // not a map: this runs for every message
+	seen[fs] = true
 	for _, c := range enc {
 		if !isDelimiterByte(c) || seen[c] {
 			return Delimiters{}, bad("MSH-2 encoding characters must be distinct punctuation characters")
