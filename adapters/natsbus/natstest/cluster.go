@@ -85,6 +85,14 @@ type Cluster struct {
 // has a meta leader. The processes are killed when the test ends.
 func StartCluster(t testing.TB, n int) *Cluster {
 	t.Helper()
+	return StartForming(t, n, n)
+}
+
+// StartForming configures n nodes but starts only the first up of them, as
+// a cluster still forming is: the others have never been seen, so JetStream
+// cannot place replicas on them. Start brings them in later.
+func StartForming(t testing.TB, n, up int) *Cluster {
+	t.Helper()
 	c := &Cluster{t: t, bin: ServerBinary(t)}
 	base := t.TempDir()
 	for i := 0; i < n; i++ {
@@ -93,7 +101,7 @@ func StartCluster(t testing.TB, n int) *Cluster {
 			dir: filepath.Join(base, fmt.Sprintf("n%d", i+1)),
 		})
 	}
-	for i := range c.Nodes {
+	for i := range c.Nodes[:up] {
 		c.Start(i)
 	}
 	t.Cleanup(func() {
