@@ -12,8 +12,14 @@ import (
 
 // benchTask is the built-in pancreas model when it is embedded, else a tiny
 // random one (then the figures say nothing about the shipped model).
+// RADFLAG_BENCH_MODEL=DIR benchmarks a pancreas model directory instead (an
+// earlier model, to compare in the same run).
 func benchTask(b *testing.B) Task {
 	task := pancreasTask(b)
+	if dir := os.Getenv("RADFLAG_BENCH_MODEL"); dir != "" {
+		task.ModelDir = dir
+		return task
+	}
 	if !models.Has(task.Name) {
 		b.Log("no built-in pancreas model: benchmarking a tiny random model")
 		task.ModelDir = writeTinyModel(b, []string{"none", "post_treatment", "pretreatment"}, nil)
