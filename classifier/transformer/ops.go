@@ -162,6 +162,21 @@ func gelu(x *Node) *Node {
 	return Mul(MulScalar(x, 0.5), OnePlus(Erf(MulScalar(x, 1/math.Sqrt2))))
 }
 
+// seededContext is a fresh context with its RNG seeded (dropout, masking)
+// and the given weights loaded as its variables.
+func seededContext(seed int64, ws ...Weights) (*context.Context, error) {
+	gctx := context.New()
+	if err := gctx.SetRNGStateFromSeed(seed); err != nil {
+		return nil, fmt.Errorf("seed rng: %w", err)
+	}
+	for _, w := range ws {
+		if err := LoadIntoContext(gctx, w); err != nil {
+			return nil, err
+		}
+	}
+	return gctx, nil
+}
+
 // LoadIntoContext creates (or overwrites) the model's variables in ctx.
 func LoadIntoContext(ctx *context.Context, w Weights) error {
 	sc := ctx.In(scope)

@@ -182,14 +182,8 @@ func Pretrain(ctx stdctx.Context, cfg PretrainConfig, seqs [][]int) (*PretrainRe
 		return nil, err
 	}
 	defer backend.Finalize()
-	gctx := context.New()
-	if err := gctx.SetRNGStateFromSeed(cfg.Seed); err != nil {
-		return nil, fmt.Errorf("seed rng: %w", err)
-	}
-	if err := LoadIntoContext(gctx, w); err != nil {
-		return nil, err
-	}
-	if err := LoadIntoContext(gctx, head); err != nil {
+	gctx, err := seededContext(cfg.Seed, w, head)
+	if err != nil {
 		return nil, err
 	}
 	warmup := max(1, cfg.Steps/20)

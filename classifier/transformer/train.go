@@ -187,11 +187,8 @@ func Train(ctx stdctx.Context, cfg TrainConfig, trainSet, val []Example) (*Resul
 		return nil, err
 	}
 	defer backend.Finalize()
-	gctx := context.New()
-	if err := gctx.SetRNGStateFromSeed(cfg.Seed); err != nil {
-		return nil, fmt.Errorf("seed rng: %w", err)
-	}
-	if err := LoadIntoContext(gctx, w); err != nil {
+	gctx, err := seededContext(cfg.Seed, w)
+	if err != nil {
 		return nil, err
 	}
 
