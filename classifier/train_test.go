@@ -11,10 +11,10 @@ import (
 	"github.com/radflag/radflag/classifier/dataset"
 )
 
-// TestTrainWritesLoadableModel trains a tiny model end to end (JSONL →
-// tokenizer → gomlx → ONNX → hugot), then continues from it with --init.
-func TestTrainWritesLoadableModel(t *testing.T) {
-	dir := t.TempDir()
+// writeTinyPancreasSet writes 60 labelled one-line reports (20 per class) to
+// dir/train.jsonl and returns the path.
+func writeTinyPancreasSet(t *testing.T, dir string) string {
+	t.Helper()
 	var exs []dataset.Example
 	for i := 0; i < 60; i++ {
 		text := []string{"No pancreatic mass. Normal pancreas.", "Status post Whipple for pancreatic cancer.", "Pancreatic head mass suspicious for cancer."}[i%3]
@@ -28,7 +28,17 @@ func TestTrainWritesLoadableModel(t *testing.T) {
 	if err := dataset.Write(f, exs); err != nil {
 		t.Fatal(err)
 	}
-	f.Close()
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+// TestTrainWritesLoadableModel trains a tiny model end to end (JSONL →
+// tokenizer → gomlx → ONNX → hugot), then continues from it with --init.
+func TestTrainWritesLoadableModel(t *testing.T) {
+	dir := t.TempDir()
+	data := writeTinyPancreasSet(t, dir)
 	task := pancreasTask(t)
 	cfg := TrainConfig{Task: task, DataPath: data, OutDir: filepath.Join(dir, "m1"), Seed: 5, Epochs: 2, BatchSize: 8,
 		MaxTokens: 32, VocabSize: 200, Hidden: 16, Layers: 1, Heads: 2, FFN: 32, ValFraction: 0.2}
@@ -59,20 +69,7 @@ func TestTrainWritesLoadableModel(t *testing.T) {
 // the encoder's tokenizer and size; a mismatched combination is refused.
 func TestPretrainedEncoderFineTunes(t *testing.T) {
 	dir := t.TempDir()
-	var exs []dataset.Example
-	for i := 0; i < 60; i++ {
-		text := []string{"No pancreatic mass. Normal pancreas.", "Status post Whipple for pancreatic cancer.", "Pancreatic head mass suspicious for cancer."}[i%3]
-		exs = append(exs, dataset.Example{ID: fmt.Sprint("r", i), Text: fmt.Sprintf("Case %d. %s", i, text), Label: i % 3})
-	}
-	data := filepath.Join(dir, "train.jsonl")
-	f, err := os.Create(data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := dataset.Write(f, exs); err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
+	data := writeTinyPancreasSet(t, dir)
 	enc := filepath.Join(dir, "enc")
 	man, err := Pretrain(context.Background(), PretrainConfig{DataPaths: []string{data}, OutDir: enc, Seed: 3, Steps: 3, BatchSize: 8,
 		MaxTokens: 24, VocabSize: 150, Hidden: 16, Layers: 1, Heads: 2, FFN: 32})
