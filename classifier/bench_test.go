@@ -3,10 +3,12 @@ package classifier
 import (
 	"context"
 	"os"
+	"sort"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/radflag/radflag/classifier/synth"
 	"github.com/radflag/radflag/models"
 )
 
@@ -92,4 +94,62 @@ func peakRSS() int64 {
 		}
 	}
 	return 0
+}
+
+// BenchmarkExplain measures the evidence for one flagged report at a time
+// (what the classify worker asks for), on generated pretreatment reports,
+// against full occlusion in the same run: every sentence (up to
+// MaxEvidenceSentences, the longest) removed and run, the text itself in a
+// call of its own — what evidence did before it skipped the sentences the
+// model never sees.
+func BenchmarkExplain(b *testing.B) {
+	m, err := Load(context.Background(), Config{Task: benchTask(b), BatchSize: 32, CacheDir: b.TempDir()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer m.Close()
+	exs, err := synth.GenerateCase("pancreas", "new_suspicious_mass", 16, 11, false)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	full := func(text string) error {
+		if _, err := m.probabilities(ctx, []string{text}); err != nil {
+			return err
+		}
+		sents := SplitSentences(text)
+		if len(sents) > m.cfg.MaxEvidenceSentences {
+			sort.SliceStable(sents, func(i, j int) bool { return sents[i].End-sents[i].Start > sents[j].End-sents[j].Start })
+			sents = sents[:m.cfg.MaxEvidenceSentences]
+		}
+		perturbed := make([]string, len(sents))
+		for i, s := range sents {
+			perturbed[i] = text[:s.Start] + " " + text[s.End:]
+		}
+		_, err := m.probabilities(ctx, perturbed)
+		return err
+	}
+	for _, v := range []struct {
+		name string
+		run  func(string) error
+	}{
+		{"skip-unseen", func(t string) error { _, err := m.Explain(ctx, t); return err }},
+		{"full-occlusion", full},
+	} {
+		b.Run(v.name, func(b *testing.B) {
+			for _, ex := range exs { // compile the shapes first
+				if err := v.run(ex.Text); err != nil {
+					b.Fatal(err)
+				}
+			}
+			n := 0
+			for b.Loop() {
+				if err := v.run(exs[n%len(exs)].Text); err != nil {
+					b.Fatal(err)
+				}
+				n++
+			}
+			b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "explains/s")
+		})
+	}
 }

@@ -77,9 +77,14 @@ type Model struct {
 	labelIdx []int // labelIdx[i]: index into Task.Labels of hugot class i
 	names    []string
 	tk       *tokenizer.Tokenizer
-	mu       sync.Mutex
-	session  *hugot.Session
-	pipe     *pipelines.TextClassificationPipeline
+	// mu guards session and pipe against Close. Model calls share it: the
+	// Go backend runs concurrent executions of a compiled graph, each with
+	// its own buffers, so calls from several goroutines overlap (a worker
+	// classifying two batches at once keeps both cores busy through the
+	// model's single-threaded ops).
+	mu      sync.RWMutex
+	session *hugot.Session
+	pipe    *pipelines.TextClassificationPipeline
 	// seqBuckets are the sequence lengths hugot pads a batch to.
 	seqBuckets []int
 }
@@ -319,13 +324,14 @@ func (m *Model) Predict(ctx context.Context, texts []string) ([]Prediction, erro
 	return out, nil
 }
 
-// Explain returns the evidence sentences for one text's prediction.
+// Explain returns the evidence sentences for one text's prediction. The
+// text itself runs in the same model call as its perturbed copies: a call of
+// its own would cost about as much as several more rows.
 func (m *Model) Explain(ctx context.Context, text string) ([]Evidence, error) {
-	probs, err := m.probabilities(ctx, []string{text})
-	if err != nil {
-		return nil, err
+	if len(text) > maxTextBytes {
+		return nil, fmt.Errorf("text is %d bytes, limit %d", len(text), maxTextBytes)
 	}
-	return m.evidence(ctx, text, probs[0])
+	return m.evidence(ctx, text, nil)
 }
 
 func (m *Model) prediction(p []float64) Prediction {
@@ -355,6 +361,11 @@ func (m *Model) probabilities(ctx context.Context, texts []string) ([][]float64,
 	for i, t := range texts {
 		_, seqs[i] = m.tk.FitIDs(t, m.info.MaxTokens)
 	}
+	return m.probabilitiesIDs(ctx, seqs)
+}
+
+// probabilitiesIDs is probabilities for texts already fitted and encoded.
+func (m *Model) probabilitiesIDs(ctx context.Context, seqs [][]int) ([][]float64, error) {
 	order := make([]int, len(seqs))
 	for i := range order {
 		order[i] = i
@@ -364,9 +375,9 @@ func (m *Model) probabilities(ctx context.Context, texts []string) ([][]float64,
 	for i, o := range order {
 		lens[i] = len(seqs[o])
 	}
-	out := make([][]float64, len(texts))
-	m.mu.Lock()
-	defer m.mu.Unlock()
+	out := make([][]float64, len(seqs))
+	m.mu.RLock()
+	defer m.mu.RUnlock()
 	if m.pipe == nil {
 		return nil, errors.New("model is closed")
 	}
@@ -503,16 +514,56 @@ func batchCost(rows, seq int) float64 {
 }
 
 // evidence scores each sentence by how much the predicted class's
-// probability drops when it is removed, and keeps the top ones.
+// probability drops when it is removed, and keeps the top ones. probs are
+// the text's own probabilities, or nil to compute them in the same call.
+//
+// A sentence whose removal leaves the model's input unchanged (it lies in
+// the part of a long report that Fit cuts out) scores exactly 0 without a
+// model run: only sentences the model can see are scored, and the cap on
+// scored sentences applies to those. For long reports this is most of the
+// cost of explaining a flag.
 func (m *Model) evidence(ctx context.Context, text string, probs []float64) ([]Evidence, error) {
 	sents := SplitSentences(text)
 	if len(sents) == 0 {
+		if probs == nil {
+			if _, err := m.probabilities(ctx, []string{text}); err != nil {
+				return nil, fmt.Errorf("evidence: %w", err)
+			}
+		}
 		return nil, nil
 	}
-	if len(sents) > m.cfg.MaxEvidenceSentences {
-		sort.SliceStable(sents, func(i, j int) bool { return sents[i].End-sents[i].Start > sents[j].End-sents[j].Start })
-		sents = sents[:m.cfg.MaxEvidenceSentences]
-		sort.Slice(sents, func(i, j int) bool { return sents[i].Start < sents[j].Start })
+	_, base := m.tk.FitIDs(text, m.info.MaxTokens)
+	type cand struct {
+		s   Span
+		ids []int
+	}
+	var seen, unseen []cand
+	for _, s := range sents {
+		_, ids := m.tk.FitIDs(text[:s.Start]+" "+text[s.End:], m.info.MaxTokens)
+		if slices.Equal(ids, base) {
+			unseen = append(unseen, cand{s, nil})
+		} else {
+			seen = append(seen, cand{s, ids})
+		}
+	}
+	if len(seen) > m.cfg.MaxEvidenceSentences {
+		sort.SliceStable(seen, func(i, j int) bool { return seen[i].s.End-seen[i].s.Start > seen[j].s.End-seen[j].s.Start })
+		seen = seen[:m.cfg.MaxEvidenceSentences]
+		sort.Slice(seen, func(i, j int) bool { return seen[i].s.Start < seen[j].s.Start })
+	}
+	seqs := make([][]int, 0, len(seen)+1)
+	for _, c := range seen {
+		seqs = append(seqs, c.ids)
+	}
+	if probs == nil {
+		seqs = append(seqs, base)
+	}
+	pp, err := m.probabilitiesIDs(ctx, seqs)
+	if err != nil {
+		return nil, fmt.Errorf("evidence: %w", err)
+	}
+	if probs == nil {
+		probs = pp[len(seen)]
 	}
 	pred := 0
 	for i := range probs {
@@ -520,17 +571,12 @@ func (m *Model) evidence(ctx context.Context, text string, probs []float64) ([]E
 			pred = i
 		}
 	}
-	perturbed := make([]string, len(sents))
-	for i, s := range sents {
-		perturbed[i] = text[:s.Start] + " " + text[s.End:]
+	ev := make([]Evidence, 0, len(seen)+len(unseen))
+	for i, c := range seen {
+		ev = append(ev, Evidence{Sentence: text[c.s.Start:c.s.End], Start: c.s.Start, End: c.s.End, Weight: probs[pred] - pp[i][pred]})
 	}
-	pp, err := m.probabilities(ctx, perturbed)
-	if err != nil {
-		return nil, fmt.Errorf("evidence: %w", err)
-	}
-	ev := make([]Evidence, len(sents))
-	for i, s := range sents {
-		ev[i] = Evidence{Sentence: text[s.Start:s.End], Start: s.Start, End: s.End, Weight: probs[pred] - pp[i][pred]}
+	for _, c := range unseen {
+		ev = append(ev, Evidence{Sentence: text[c.s.Start:c.s.End], Start: c.s.Start, End: c.s.End})
 	}
 	sort.SliceStable(ev, func(i, j int) bool { return ev[i].Weight > ev[j].Weight })
 	keep := 0
