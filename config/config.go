@@ -130,6 +130,9 @@ type Classify struct {
 	BatchSize  int      `yaml:"batch_size"`
 	MaxWait    Duration `yaml:"max_wait"`
 	MaxDeliver int      `yaml:"max_deliver"`
+	// Concurrency is how many batches one classify process runs at once
+	// (about one per core; each shares the loaded models).
+	Concurrency int `yaml:"concurrency"`
 	// Tasks enables tasks by name (default: pancreas, ir_procedure).
 	Tasks []string `yaml:"tasks"`
 	// ModelDirs overrides a task's model directory: task=dir.
@@ -219,11 +222,12 @@ func Default() Config {
 			PollInterval: Duration(30 * time.Second),
 		},
 		Classify: Classify{
-			BatchSize:  32,
-			MaxWait:    Duration(200 * time.Millisecond),
-			MaxDeliver: 5,
-			Tasks:      []string{"pancreas", "ir_procedure"},
-			AckWait:    Duration(time.Minute),
+			BatchSize:   32,
+			MaxWait:     Duration(200 * time.Millisecond),
+			MaxDeliver:  5,
+			Concurrency: 2,
+			Tasks:       []string{"pancreas", "ir_procedure"},
+			AckWait:     Duration(time.Minute),
 		},
 		Writeback: Writeback{
 			Concurrency:            8,

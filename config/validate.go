@@ -108,6 +108,9 @@ func (c *Config) Validate() error {
 	if c.Classify.BatchSize < 1 || c.Classify.BatchSize > 1024 {
 		return bad("classify.batch_size", "must be 1 to 1024, got %d", c.Classify.BatchSize)
 	}
+	if c.Classify.Concurrency < 1 || c.Classify.Concurrency > 64 {
+		return bad("classify.concurrency", "must be 1 to 64, got %d", c.Classify.Concurrency)
+	}
 	if c.Classify.MaxDeliver < 1 {
 		return bad("classify.max_deliver", "must be at least 1, got %d", c.Classify.MaxDeliver)
 	}

@@ -26,6 +26,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/radflag/radflag/adapters/natsbus"
 	"github.com/radflag/radflag/internal/metrics"
@@ -95,7 +96,12 @@ type Config struct {
 	// BatchTimeout bounds the classification of one batch; reports of a
 	// batch that ran out of time are retried.
 	BatchTimeout time.Duration
-	Logger       *slog.Logger
+	// Concurrency is how many batches are classified at once (default 1),
+	// each fetched on its own from the shared consumer. Much of a
+	// transformer's time goes to single-threaded ops, so on a machine with
+	// n cores about n batches at once keep them all busy.
+	Concurrency int
+	Logger      *slog.Logger
 }
 
 var (
@@ -171,6 +177,9 @@ func New(cfg Config) (*Worker, error) {
 	if cfg.BatchTimeout <= 0 {
 		cfg.BatchTimeout = 5 * time.Minute
 	}
+	if cfg.Concurrency <= 0 {
+		cfg.Concurrency = 1
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
@@ -194,7 +203,18 @@ func (w *Worker) Run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("classify consumer: %w", err)
 	}
-	w.log.Info("classify worker started", "tasks", len(w.cfg.Tasks), "batch_size", w.cfg.BatchSize, "max_wait", w.cfg.MaxWait)
+	w.log.Info("classify worker started", "tasks", len(w.cfg.Tasks), "batch_size", w.cfg.BatchSize,
+		"max_wait", w.cfg.MaxWait, "concurrency", w.cfg.Concurrency)
+	// Each loop stops only when ctx is cancelled, after finishing its batch.
+	var g errgroup.Group
+	for range w.cfg.Concurrency {
+		g.Go(func() error { return w.loop(ctx, cons) })
+	}
+	return g.Wait()
+}
+
+// loop fetches and classifies batches until ctx is cancelled.
+func (w *Worker) loop(ctx context.Context, cons jetstream.Consumer) error {
 	pctx := context.WithoutCancel(ctx)
 	failures := 0
 	for ctx.Err() == nil {

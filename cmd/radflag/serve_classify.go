@@ -75,13 +75,14 @@ func startClassify(ctx context.Context, env *serveEnv) ([]component, error) {
 		return nil, errors.New("classify role: no task configured (classify.tasks)")
 	}
 	w, err := worker.New(worker.Config{
-		Bus:        env.bus,
-		Tasks:      tasks,
-		BatchSize:  c.BatchSize,
-		MaxWait:    c.MaxWait.D(),
-		MaxDeliver: c.MaxDeliver,
-		AckWait:    c.AckWait.D(),
-		Logger:     env.log,
+		Bus:         env.bus,
+		Tasks:       tasks,
+		BatchSize:   c.BatchSize,
+		MaxWait:     c.MaxWait.D(),
+		MaxDeliver:  c.MaxDeliver,
+		AckWait:     c.AckWait.D(),
+		Concurrency: c.Concurrency,
+		Logger:      env.log,
 	})
 	if err != nil {
 		return nil, err
