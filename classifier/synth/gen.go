@@ -100,6 +100,8 @@ type gen struct {
 	keyText string
 	// proc is what the IR procedure being composed did (see irReport).
 	proc *procInfo
+	// soft restricts the soft-tissue biopsy targets (pancreas_procedure.go).
+	soft softPick
 }
 
 func newGen(r *rand.Rand, task string, noiseFree bool) *gen {

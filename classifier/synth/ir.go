@@ -472,7 +472,7 @@ func (g *gen) coreNarrative(approach, targetEN string, fna bool) []string {
 }
 
 func irSoftBiopsy(g *gen) *report {
-	ts := g.softTargets()
+	ts := g.filterSoft(g.softTargets())
 	t := ts[g.r.IntN(len(ts))]
 	approach := g.pick(t.approach...)
 	fna := g.chance(0.2)

@@ -28,6 +28,7 @@ func pancreasCases() []caseType {
 		{"isoattenuating_secondary_signs", 2, 0.5, "no visible mass, abrupt duct cut-off with upstream dilatation and atrophy: isoattenuating cancer suspected", pIsoattenuating},
 		{"addendum_biopsy_confirmed", 2, 0.4, "incidental suspicious mass; addendum: biopsy confirmed adenocarcinoma, referred for treatment", pAddendumConfirmed},
 		{"stent_duodenal", 2, 0.4, "untreated head cancer with biliary and duodenal stents (palliation only)", pStentDuodenal},
+		{"ct_guided_biopsy_pancreatic_mass", 2, 0.8, "CT-guided biopsy of a hypoenhancing pancreatic mass for tissue diagnosis (suspected cancer, untreated)", pProcedurePancreaticMass},
 		// ---- 1 post_treatment ----
 		{"post_resection_no_recurrence", 1, 3, "after Whipple / distal / total pancreatectomy for pancreatic cancer, no recurrence", pPostResectionClear},
 		{"post_resection_recurrence", 1, 2, "after resection for pancreatic cancer, local recurrence or metastases", pPostResectionRecurrence},
@@ -68,6 +69,7 @@ func pancreasCases() []caseType {
 		{"family_history_incidental", 0, 0.6, "CT for another reason in a patient with a family history of pancreatic cancer, normal pancreas", pFamilyHxIncidental},
 		{"aip_resolved", 0, 0.4, "suspected mass that proved autoimmune pancreatitis, resolved on steroids", pAIPResolved},
 		{"addendum_benign", 0, 0.4, "indeterminate tail lesion; addendum: intrapancreatic splenule", pAddendumBenign},
+		{"ct_guided_procedure_other", 0, 3, "CT-guided drainage or biopsy of another organ (lung, bone, liver, nodes, collections, pseudocyst): no pancreatic cancer", pProcedureOther},
 		{"benign_cyst_other", 0, 1, "mucinous cystic neoplasm without solid component, VHL cysts, simple/retention cysts, age-related atrophy or duct prominence, bulky head", pBenignCyst},
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -81,7 +82,7 @@ func Model(t testing.TB, task string) *Baseline {
 	if m, ok := models[task]; ok {
 		return m
 	}
-	ex, err := synth.Generate(task, 600, 1)
+	ex, err := synth.Generate(task, 1500, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,14 +121,29 @@ func Tasks(t testing.TB) []worker.Task {
 }
 
 // Examples returns n synthetic reports of task with their labels (a seed
-// other than the training one).
+// other than the training one). For pancreas they are diagnostic reports
+// only: the generator's CT-guided procedure reports, which the
+// ir_procedure task would read too, are left out so that a test's
+// expected results per task stay simple.
 func Examples(t testing.TB, task string, n int, seed int64) []dataset.Example {
 	t.Helper()
-	ex, err := synth.Generate(task, n, seed)
+	if task != "pancreas" {
+		ex, err := synth.Generate(task, n, seed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ex
+	}
+	irText := worker.DefaultSelectors()["ir_procedure"].TextPattern
+	ex, err := synth.Generate(task, n+n/4+8, seed)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return ex
+	ex = slices.DeleteFunc(ex, func(e dataset.Example) bool { return irText.MatchString(e.Text) })
+	if len(ex) < n {
+		t.Fatalf("only %d of %d diagnostic pancreas reports", len(ex), n)
+	}
+	return ex[:n]
 }
 
 // Report builds a final CT report version for text.
