@@ -13,13 +13,7 @@ import (
 // fitted input unchanged) are exactly those whose removal changes nothing,
 // and the sentences it scores get the weight a full occlusion run gives.
 func TestEvidenceSkipsOnlyUnseenSentences(t *testing.T) {
-	task := pancreasTask(t)
-	task.ModelDir = writeTinyModel(t, []string{"none", "post_treatment", "pretreatment"}, nil)
-	m, err := Load(context.Background(), Config{Task: task, BatchSize: 8, MaxEvidenceSentences: 100, TopEvidence: 100})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.Close()
+	m := loadTinyPancreas(t, Config{BatchSize: 8, MaxEvidenceSentences: 100, TopEvidence: 100})
 	var b strings.Builder
 	organs := []string{"liver", "spleen", "kidneys", "adrenals", "bladder", "aorta", "bowel", "lungs"}
 	for i := range 30 {
@@ -97,13 +91,7 @@ func TestEvidenceSkipsOnlyUnseenSentences(t *testing.T) {
 // once (the classify worker does, one batch per core) and checks each
 // answer against the same call made alone.
 func TestPredictConcurrent(t *testing.T) {
-	task := pancreasTask(t)
-	task.ModelDir = writeTinyModel(t, []string{"none", "post_treatment", "pretreatment"}, nil)
-	m, err := Load(context.Background(), Config{Task: task, BatchSize: 4})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.Close()
+	m := loadTinyPancreas(t, Config{BatchSize: 4})
 	ctx := context.Background()
 	inputs := make([][]string, 4)
 	for g := range inputs {
@@ -113,6 +101,7 @@ func TestPredictConcurrent(t *testing.T) {
 	}
 	want := make([][]Prediction, len(inputs))
 	for g, in := range inputs {
+		var err error
 		if want[g], err = m.Predict(ctx, in); err != nil {
 			t.Fatal(err)
 		}

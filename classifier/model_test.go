@@ -51,6 +51,20 @@ func writeTinyModel(t testing.TB, names []string, task *Task) string {
 	return dir
 }
 
+// loadTinyPancreas loads a tiny random pancreas model with cfg (Task is
+// set here); it is closed when the test ends.
+func loadTinyPancreas(t *testing.T, cfg Config) *Model {
+	t.Helper()
+	cfg.Task = pancreasTask(t)
+	cfg.Task.ModelDir = writeTinyModel(t, []string{"none", "post_treatment", "pretreatment"}, nil)
+	m, err := Load(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close() })
+	return m
+}
+
 func pancreasTask(t testing.TB) Task {
 	task, err := TaskByName("pancreas")
 	if err != nil {

@@ -12,13 +12,7 @@ import (
 // length-sorted groups, ready tensors) against hugot's own pipeline on the
 // fitted texts: the same probabilities, in the caller's order.
 func TestPredictMatchesHugotPipeline(t *testing.T) {
-	task := pancreasTask(t)
-	task.ModelDir = writeTinyModel(t, []string{"none", "post_treatment", "pretreatment"}, nil)
-	m, err := Load(context.Background(), Config{Task: task, BatchSize: 4})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.Close()
+	m := loadTinyPancreas(t, Config{BatchSize: 4})
 	r := rand.New(rand.NewPCG(4, 4))
 	words := strings.Fields(strings.Join(sampleReports, " "))
 	var texts []string
