@@ -655,18 +655,39 @@ func pTreatedHistoryOther(g *gen) *report {
 	op, _ := g.surgery(s)
 	tx := g.pick("s/p "+op, "status post "+op+" and adjuvant chemotherapy", "treated with "+g.chemo(), "treated with chemoradiation", "s/p "+op+" "+g.monthsAgo(), "post resection and adjuvant "+g.chemo(),
 		g.postOp(op), g.chemoCourse(g.chemo()), "treated with "+g.radiationRx(), g.postOp(op)+" and adjuvant "+g.chemo())
+	// terse: the treatment is one phrase of history and nothing below
+	// returns to the pancreas (a CT of another region, or a radiologist who
+	// does not restate the history): the label rests on that phrase alone.
+	terse := g.chance(0.5)
 	ind := g.xf("{%s. |}{Left flank pain, ? stone|Right lower quadrant pain|Fever and cough|Fall|Haematuria|Abdominal distension|Diarrhoea}. {History of|PMH:|Background:|Hx} %s %s.", g.age(), g.pdac(), tx)
+	if terse && g.chance(0.6) {
+		who := g.pick("PDAC", "Pancreatic ca", "Panc ca", "Pancreatic adenocarcinoma", "Ca pancreas", g.pdac())
+		what := g.pick("post-op and chemo", "s/p "+op, "post "+op+" and adjuvant chemo", "on chemo", "on "+g.chemo(), "completed adjuvant chemo",
+			"resected "+g.monthsAgo(), g.chemoCourse(g.chemo()), "post resection", "treated with "+g.radiationRx())
+		ind = fmt.Sprintf(g.pick("%s, %s.", "%s: %s.", "%s %s.", "PMHx %s, %s."), who, what) + " " +
+			g.x("{Fall, hip pain|Shortness of breath, ? PE|Chest pain|Fall from standing, rib pain|Headache after a fall|Cough and fever|Right iliac fossa pain|Back pain after lifting}.")
+	}
 	var f []string
-	if op != "" && g.chance(0.6) && tx[0] == 's' {
+	if op != "" && g.chance(0.6) && tx[0] == 's' && !terse {
 		f = append(f, g.postOpAnatomy(s, op))
 	}
-	f = append(f, g.x("{No evidence of recurrent pancreatic cancer|No mass in the pancreatic bed|Stable post-treatment appearance of the pancreas}."))
+	if !terse || g.chance(0.3) {
+		f = append(f, g.x("{No evidence of recurrent pancreatic cancer|No mass in the pancreatic bed|Stable post-treatment appearance of the pancreas}."))
+	}
 	main := g.pick(
 		g.xf("{A|An obstructing} %s {right|left} {proximal|distal|mid} ureteric calculus with {mild|moderate} hydronephrosis.", g.mm(3, 9)),
 		g.x("{Uncomplicated sigmoid diverticulitis|Acute appendicitis without perforation|Small bowel obstruction due to adhesions|Right lower lobe pneumonia}."),
+		g.x("{Acute|Bilateral} pulmonary {emboli|embolism} {in the lower lobe segmental arteries|in the right main and lobar arteries}{| without right heart strain}."),
+		g.xf("{Non-displaced|Minimally displaced} fractures of the {left|right} %s and %s ribs{| laterally}{| with a small haemothorax|, no pneumothorax}.", g.pick("5th", "6th", "7th"), g.pick("8th", "9th")),
+		g.x("{An impacted|A} {left|right} {subcapital|intertrochanteric} femoral neck fracture{| with varus angulation}."),
+		g.x("{Acute calculous cholecystitis|Gallbladder distension with wall thickening and pericholecystic fluid, acute cholecystitis}."),
+		g.x("{Compression fracture of L1 with 30% height loss, no retropulsion|Acute wedge fracture of T12}{| of osteoporotic appearance}."),
 	)
 	f = append(f, main)
 	imp := []string{main, g.xf("{History of|Known} %s %s; no evidence of recurrence.", g.pdac(), tx)}
+	if terse {
+		imp = imp[:1]
+	}
 	rep := &report{
 		indication: []string{ind},
 		technique:  []string{g.techniqueRoutine()},
@@ -699,14 +720,29 @@ func pPostOpComplication(g *gen) *report {
 	s := g.site()
 	op, opJA := g.surgery(s)
 	day := g.between(3, 21)
-	ind := g.xf("{POD %d|Post-operative day %d|Day %d} after %s for %s. {Fever and rising inflammatory markers|Amylase-rich drain output, ? pancreatic leak|Drop in haemoglobin|Abdominal pain and vomiting|Sepsis}.", day, day, day, op, g.pdacAt(s))
+	complaint := g.pick("Fever and rising inflammatory markers", "Amylase-rich drain output, ? pancreatic leak", "Drop in haemoglobin", "Abdominal pain and vomiting", "Sepsis", "Milky drain output", "Abdominal distension", "Rising bilirubin")
+	ind := g.xf("{POD %d|Post-operative day %d|Day %d} after %s for %s. %s.", day, day, day, op, g.pdacAt(s), complaint)
+	if g.chance(0.4) {
+		// Cancer first, operation as a time: "PDAC, Whipple 2 weeks ago, POD 14".
+		when := g.pick(fmt.Sprintf("%d days ago", day), fmt.Sprintf("%d weeks ago", max(1, day/7)), fmt.Sprintf("POD %d", day))
+		ind = fmt.Sprintf(g.pick("%s, %s %s. %s.", "%s. %s %s. %s."), g.pick("PDAC", "Pancreatic cancer", "Panc head ca", g.pdacAt(s), g.pdac()), g.pick(op, g.postOp(op)), when, complaint)
+	}
 	comp := g.pick(
 		g.xf("{Rim-enhancing|Loculated} collection {adjacent to the pancreaticojejunostomy|in the resection bed|in the left upper quadrant} measuring %s{, containing gas|}, {suspicious for an anastomotic leak|consistent with a postoperative pancreatic fistula|likely infected}.", g.cm(3, 9)),
 		g.xf("{Haematoma|High-density fluid} in the {surgical bed|resection bed} measuring %s{| without active extravasation| with a small pseudoaneurysm of the gastroduodenal artery stump}.", g.cm(3, 8)),
 		g.x("{Delayed gastric emptying with a distended stomach|Dilated afferent limb suggesting afferent loop syndrome|Small bowel ileus}{| without a collection}."),
+		g.x("{Moderate|Large} {volume of |}low-density ascites{| without peritoneal enhancement}, {in keeping with a chyle leak|compatible with chylous ascites}."),
+		g.x("{Non-occlusive|Occlusive} thrombus in the {portal vein|superior mesenteric vein} at the {confluence|resection site}{| with normal liver enhancement}."),
 	)
 	f := []string{g.postOpAnatomy(s, op), comp}
 	imp := []string{g.xf("{Early postoperative|Post-operative} {changes|study} after %s for pancreatic {adenocarcinoma|cancer}.", op), comp}
+	if g.chance(0.4) {
+		// The impression answers the clinical question only.
+		imp = []string{comp}
+		if g.chance(0.5) {
+			imp = append(imp, g.pick("No other complication.", "No collection elsewhere."))
+		}
+	}
 	rep := &report{
 		indication:   []string{ind},
 		technique:    []string{g.techniqueRoutine()},

@@ -131,7 +131,7 @@ var (
 	// Any treatment word the guide lists (a label-1 text must have one):
 	// resections, regimens by name or abbreviation, radiation, ablation.
 	treatmentCue = regexp.MustCompile(`(?i)whipple|pancreaticoduodenectomy|pancreatoduodenectomy|pancreatectomy|pancreatosplenectomy|\bPPPD\b|\bSSPPD\b|\bPD\b|\bDP\b|DP-CAR|\bTP\b|appleby|\bRAMPS\b|\bresect(ed|ion)\b|` +
-		`folfirinox|\bm?FFX\b|nalirifox|gemcitabine|\bGEM\b|\bGnP\b|gem-nab|nab-paclitaxel|nab-PTX|abraxane|GEMCAP|\bS-1\b|nal-IRI|irinotecan|onivyde|5-FU|capecitabine|oxaliplatin|FOLFOX|FOLFIRI|cisplatin|olaparib|erlotinib|pembrolizumab|KRAS inhibitor|chemotherapy|` +
+		`folfirinox|\bm?FFX\b|nalirifox|gemcitabine|\bGEM\b|\bGnP\b|gem-nab|nab-paclitaxel|nab-PTX|abraxane|GEMCAP|\bS-1\b|nal-IRI|irinotecan|onivyde|5-FU|capecitabine|oxaliplatin|FOLFOX|FOLFIRI|cisplatin|olaparib|erlotinib|pembrolizumab|KRAS inhibitor|chemotherapy|\bchemo\b|` +
 		`chemoradiation|chemoradiotherapy|chemoRT|\bCRT\b|radiation|radiotherapy|\bSBRT\b|\bSABR\b|\bIMRT\b|\bproton\b|carbon-ion|` +
 		`ablation|electroporation|\bIRE\b|nanoknife|\bRFA\b|\bMWA\b|HIFU|cryoablation|neoadjuvant|術後|化学療法|放射線|焼灼`)
 	// Treatment already given with a pancreas-specific word (never in label 2).
