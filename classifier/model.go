@@ -525,11 +525,6 @@ func batchCost(rows, seq int) float64 {
 func (m *Model) evidence(ctx context.Context, text string, probs []float64) ([]Evidence, error) {
 	sents := SplitSentences(text)
 	if len(sents) == 0 {
-		if probs == nil {
-			if _, err := m.probabilities(ctx, []string{text}); err != nil {
-				return nil, fmt.Errorf("evidence: %w", err)
-			}
-		}
 		return nil, nil
 	}
 	_, base := m.tk.FitIDs(text, m.info.MaxTokens)

@@ -12,19 +12,19 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 dur="${1:-10s}"
 status=0
+# corpus DIR TARGET counts the files of a target's seed corpus: 0 when it has
+# none (a plain ls would fail the pipeline, and set -e the script, with 2).
+corpus() { { find "$1/testdata/fuzz/$2" -type f 2>/dev/null || true; } | wc -l; }
 for pkg in $(go list ./...); do
   targets=$(go test -list '^Fuzz' "$pkg" 2>/dev/null | grep '^Fuzz' || true)
   dir=$(go list -f '{{.Dir}}' "$pkg")
-  # corpus counts the files of a target's seed corpus: 0 when it has none
-  # (a plain ls would fail the pipeline, and set -e the script, with 2).
-  corpus() { { find "$dir/testdata/fuzz/$1" -type f 2>/dev/null || true; } | wc -l; }
   for t in $targets; do
     echo "fuzz $pkg $t for $dur"
-    before=$(corpus "$t")
+    before=$(corpus "$dir" "$t")
     out=$(mktemp)
     if go test -run '^$' -fuzz "^${t}\$" -fuzztime "$dur" "$pkg" 2>&1 | tee "$out"; then
       :
-    elif [ "$(corpus "$t")" -eq "$before" ] &&
+    elif [ "$(corpus "$dir" "$t")" -eq "$before" ] &&
       grep -q 'context deadline exceeded' "$out" && ! grep -q 'Failing input' "$out"; then
       echo "fuzz $pkg $t: deadline flake at the end of -fuzztime, no crasher (go.dev/issue/75804)"
     else
