@@ -3,7 +3,8 @@
 # third-party HL7 and FHIR software (../shared/peers); this script installs
 # their npm packages into a cache directory the first time and points
 # PEER_MODULES at it. Debian packages (python3-hl7, chromium) are installed
-# by .ci/run; tests that need one that is missing say so and skip.
+# by .ci/run (and gcc, for the -race run); tests that need one that is missing
+# say so and skip.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,3 +24,11 @@ else
 fi
 
 go test -count=1 -timeout 40m "$@" ./...
+# The paths that share one model between concurrent classify batches, under
+# the race detector (the whole suite under -race would take far longer). It
+# needs a C compiler (.ci/run installs gcc).
+if command -v "$(go env CC)" >/dev/null 2>&1; then
+  go test -count=1 -race -timeout 10m -run 'TestPredictConcurrent|TestClassifyPublishesOneResultPerReportAndTask' ./classifier ./worker
+else
+  echo "no C compiler: the -race run of the concurrent classify tests is skipped" >&2
+fi
