@@ -3,6 +3,7 @@ package classifier
 import (
 	"context"
 	"os"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -97,11 +98,14 @@ func peakRSS() int64 {
 }
 
 // BenchmarkExplain measures the evidence for one flagged report at a time
-// (what the classify worker asks for), on generated pretreatment reports,
-// against full occlusion in the same run: every sentence (up to
-// MaxEvidenceSentences, the longest) removed and run, the text itself in a
-// call of its own — what evidence did before it skipped the sentences the
-// model never sees.
+// (what the classify worker asks for), on generated pretreatment reports:
+// screened (the default), unscreened (every sentence the model sees removed
+// in turn) and full occlusion (every sentence up to MaxEvidenceSentences,
+// the longest, removed and run, the text itself in a call of its own — what
+// evidence did before it skipped the sentences the model never sees), in
+// the same run. The screened variant also reports how often its first
+// sentence is the unscreened one's, and the share of the unscreened
+// evidence sentences it keeps.
 func BenchmarkExplain(b *testing.B) {
 	m, err := Load(context.Background(), Config{Task: benchTask(b), BatchSize: 32, CacheDir: b.TempDir()})
 	if err != nil {
@@ -129,14 +133,47 @@ func BenchmarkExplain(b *testing.B) {
 		_, err := m.probabilities(ctx, perturbed)
 		return err
 	}
+	// The same model without the screen: every sentence the model sees is
+	// removed in turn (what evidence did before screening).
+	all, err := Load(ctx, Config{Task: benchTask(b), BatchSize: 32, CacheDir: m.cfg.CacheDir, EvidenceScreen: -1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer all.Close()
+	// How often the screen changes the answer a navigator reads.
+	same, overlap, total := 0, 0, 0
+	for _, ex := range exs {
+		got, err := m.Explain(ctx, ex.Text)
+		if err != nil {
+			b.Fatal(err)
+		}
+		want, err := all.Explain(ctx, ex.Text)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(got) > 0 && len(want) > 0 && got[0].Start == want[0].Start {
+			same++
+		}
+		for _, w := range want {
+			total++
+			if slices.ContainsFunc(got, func(g Evidence) bool { return g.Start == w.Start }) {
+				overlap++
+			}
+		}
+	}
 	for _, v := range []struct {
 		name string
 		run  func(string) error
 	}{
-		{"skip-unseen", func(t string) error { _, err := m.Explain(ctx, t); return err }},
+		{"screened", func(t string) error { _, err := m.Explain(ctx, t); return err }},
+		{"skip-unseen", func(t string) error { _, err := all.Explain(ctx, t); return err }},
 		{"full-occlusion", full},
 	} {
 		b.Run(v.name, func(b *testing.B) {
+			if v.name == "screened" {
+				b.ReportMetric(float64(same)/float64(len(exs)), "top1-as-unscreened")
+				b.ReportMetric(float64(overlap)/float64(max(total, 1)), "unscreened-kept")
+			}
 			for _, ex := range exs { // compile the shapes first
 				if err := v.run(ex.Text); err != nil {
 					b.Fatal(err)

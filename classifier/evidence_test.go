@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -13,7 +14,7 @@ import (
 // fitted input unchanged) are exactly those whose removal changes nothing,
 // and the sentences it scores get the weight a full occlusion run gives.
 func TestEvidenceSkipsOnlyUnseenSentences(t *testing.T) {
-	m := loadTinyPancreas(t, Config{BatchSize: 8, MaxEvidenceSentences: 100, TopEvidence: 100})
+	m := loadTinyPancreas(t, Config{BatchSize: 8, MaxEvidenceSentences: 100, TopEvidence: 100, EvidenceScreen: -1})
 	var b strings.Builder
 	organs := []string{"liver", "spleen", "kidneys", "adrenals", "bladder", "aorta", "bowel", "lungs"}
 	for i := range 30 {
@@ -84,6 +85,75 @@ func TestEvidenceSkipsOnlyUnseenSentences(t *testing.T) {
 		if ev[i].Weight > ev[i-1].Weight {
 			t.Errorf("evidence not in falling order: %g after %g", ev[i].Weight, ev[i-1].Weight)
 		}
+	}
+}
+
+// TestEvidenceScreen checks the screened evidence of a text with more
+// sentences than EvidenceScreen: only sentences among the k rated highest
+// for the predicted class on their own are reported, each with the weight a
+// full occlusion run gives it, best first.
+func TestEvidenceScreen(t *testing.T) {
+	const k, top = 4, 2
+	m := loadTinyPancreas(t, Config{BatchSize: 8, TopEvidence: top, EvidenceScreen: k})
+	text := "Indication: weight loss. Liver normal. Spleen normal. Pancreatic head mass of 3 cm. " +
+		"Duct dilated to 6 mm. No ascites. Kidneys normal. Impression: suspicious for adenocarcinoma."
+	sents := SplitSentences(text)
+	if len(sents) <= k {
+		t.Fatalf("%d sentences: the text does not exercise the screen", len(sents))
+	}
+	texts := []string{text}
+	for _, s := range sents {
+		texts = append(texts, text[:s.Start]+" "+text[s.End:])
+	}
+	for _, s := range sents {
+		texts = append(texts, text[s.Start:s.End])
+	}
+	pp, err := m.probabilities(context.Background(), texts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pred := argmax(pp[0])
+	n := len(sents)
+	weight, alone := map[int]float64{}, make([]float64, n)
+	for i, s := range sents {
+		weight[s.Start] = pp[0][pred] - pp[1+i][pred]
+		alone[i] = pp[1+n+i][pred]
+	}
+	ranked := slices.Clone(alone)
+	slices.Sort(ranked)
+	kth := ranked[n-k] // the lowest alone-score that passes the screen
+
+	ev, err := m.Explain(context.Background(), text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ev) == 0 || len(ev) > top {
+		t.Fatalf("%d evidence sentences, want 1..%d", len(ev), top)
+	}
+	for i, e := range ev {
+		j := slices.IndexFunc(sents, func(s Span) bool { return s.Start == e.Start })
+		if j < 0 || text[e.Start:e.End] != e.Sentence {
+			t.Fatalf("evidence %+v is not a sentence of the text", e)
+		}
+		if alone[j] < kth {
+			t.Errorf("%q scored %g alone, below the screen's %g", e.Sentence, alone[j], kth)
+		}
+		if math.Abs(weight[e.Start]-e.Weight) > 1e-5 {
+			t.Errorf("%q: weight %g, full occlusion gives %g", e.Sentence, e.Weight, weight[e.Start])
+		}
+		if i > 0 && e.Weight > ev[i-1].Weight {
+			t.Errorf("evidence not in falling order: %g after %g", e.Weight, ev[i-1].Weight)
+		}
+	}
+	// The best screened sentence by occlusion weight leads.
+	best := math.Inf(-1)
+	for j, s := range sents {
+		if alone[j] >= kth {
+			best = max(best, weight[s.Start])
+		}
+	}
+	if math.Abs(ev[0].Weight-best) > 1e-5 {
+		t.Errorf("first evidence weighs %g, the best screened sentence %g", ev[0].Weight, best)
 	}
 }
 
