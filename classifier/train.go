@@ -38,6 +38,8 @@ type TrainConfig struct {
 	FFN        int // default 4*Hidden
 	// Pooling is "mean" (default) or "cls"; see transformer.Config.
 	Pooling string
+	// Activation is "gelu" (default) or "relu"; see transformer.Config.
+	Activation string
 	// TokenDropout and WordMask: see transformer.TrainConfig.
 	TokenDropout float64
 	WordMask     float64
@@ -220,7 +222,7 @@ func Train(ctx context.Context, cfg TrainConfig) (*TrainResult, error) {
 	logf("vocabulary %d tokens; tokenised in %v", tk.VocabSize(), time.Since(start).Round(time.Millisecond))
 
 	mc := transformer.Config{VocabSize: tk.VocabSize(), Hidden: cfg.Hidden, Layers: cfg.Layers, Heads: cfg.Heads, FFN: cfg.FFN,
-		MaxPositions: cfg.MaxTokens, TypeVocab: 2, NumLabels: len(task.Labels), Dropout: 0.1, Pooling: cfg.Pooling}
+		MaxPositions: cfg.MaxTokens, TypeVocab: 2, NumLabels: len(task.Labels), Dropout: 0.1, Pooling: cfg.Pooling, Activation: cfg.Activation}
 	if initCfg != nil {
 		mc = *initCfg
 	}

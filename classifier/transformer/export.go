@@ -1,6 +1,7 @@
 package transformer
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -121,9 +122,12 @@ func ONNX(c Config, w Weights) ([]byte, error) {
 	// Hugging Face exports do.
 	headShape := g.Op("Concat", []string{shape, g.ConstInts("const_head_dims", nh, dh)}, onnx.AttrInt("axis", 0))
 	scale := g.ConstFloat("const_scale", float32(math.Sqrt(float64(dh))))
-	sqrt2 := g.ConstFloat("const_sqrt2", float32(math.Sqrt2))
-	one := g.ConstFloat("const_one_gelu", 1)
-	half := g.ConstFloat("const_half", 0.5)
+	var sqrt2, one, half string
+	if c.Activation != "relu" {
+		sqrt2 = g.ConstFloat("const_sqrt2", float32(math.Sqrt2))
+		one = g.ConstFloat("const_one_gelu", 1)
+		half = g.ConstFloat("const_half", 0.5)
+	}
 
 	for i := 0; i < c.Layers; i++ {
 		p := layerPrefix(i)
@@ -151,8 +155,12 @@ func ONNX(c Config, w Weights) ([]byte, error) {
 		x = b.layerNorm(g.Op("Add", []string{att, x}), p+"attention.output.LayerNorm")
 
 		f := b.dense(x, p+"intermediate.dense")
-		erf := g.Op("Erf", []string{g.Op("Div", []string{f, sqrt2})})
-		f = g.Op("Mul", []string{g.Op("Mul", []string{f, g.Op("Add", []string{erf, one})}), half})
+		if c.Activation == "relu" {
+			f = g.Op("Relu", []string{f})
+		} else {
+			erf := g.Op("Erf", []string{g.Op("Div", []string{f, sqrt2})})
+			f = g.Op("Mul", []string{g.Op("Mul", []string{f, g.Op("Add", []string{erf, one})}), half})
+		}
 		f = b.dense(f, p+"output.dense")
 		x = b.layerNorm(g.Op("Add", []string{f, x}), p+"output.LayerNorm")
 	}
@@ -259,7 +267,7 @@ func HFConfig(c Config, id2label []string) ([]byte, error) {
 		"intermediate_size":            c.FFN,
 		"max_position_embeddings":      c.MaxPositions,
 		"type_vocab_size":              c.TypeVocab,
-		"hidden_act":                   "gelu",
+		"hidden_act":                   cmp.Or(c.Activation, "gelu"),
 		"hidden_dropout_prob":          c.Dropout,
 		"attention_probs_dropout_prob": c.Dropout,
 		"layer_norm_eps":               LayerNormEpsilon,

@@ -157,6 +157,14 @@ func expandTo(v *Node, rank int) *Node {
 	return Reshape(v, dims...)
 }
 
+// activate applies the feed-forward activation named by Config.Activation.
+func activate(name string, x *Node) *Node {
+	if name == "relu" {
+		return Max(x, ZerosLike(x))
+	}
+	return gelu(x)
+}
+
 // gelu is the exact (erf) form BERT uses.
 func gelu(x *Node) *Node {
 	return Mul(MulScalar(x, 0.5), OnePlus(Erf(MulScalar(x, 1/math.Sqrt2))))

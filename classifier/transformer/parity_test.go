@@ -1,6 +1,7 @@
 package transformer
 
 import (
+	"cmp"
 	"context"
 	"math"
 	"strings"
@@ -52,14 +53,14 @@ func tinyModel(t testing.TB, numLabels int) (Config, Weights, []byte) {
 // give the same class probabilities in the gomlx model and in the ONNX file
 // loaded by hugot's Go backend.
 func TestONNXMatchesGomlx(t *testing.T) {
-	for _, pooling := range []string{"cls", "mean"} {
-		t.Run(pooling, func(t *testing.T) { testParity(t, pooling) })
+	for _, v := range []struct{ pooling, activation string }{{"cls", ""}, {"mean", ""}, {"mean", "relu"}} {
+		t.Run(v.pooling+"_"+cmp.Or(v.activation, "gelu"), func(t *testing.T) { testParity(t, v.pooling, v.activation) })
 	}
 }
 
-func testParity(t *testing.T, pooling string) {
+func testParity(t *testing.T, pooling, activation string) {
 	c, w, tj := tinyModel(t, 3)
-	c.Pooling = pooling
+	c.Pooling, c.Activation = pooling, activation
 	dir := t.TempDir()
 	labels := []string{"none", "post_treatment", "pretreatment"}
 	if err := WriteDir(dir, c, w, tj, labels); err != nil {

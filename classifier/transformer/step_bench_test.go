@@ -20,20 +20,26 @@ import (
 type stepVariant struct {
 	gemm        string // RADFLAG_GEMM when the backend is created
 	matmulOrder bool   // what matMulOrder says when the graph is built
+	activation  string // Config.Activation ("": gelu)
 }
 
 func (v stepVariant) String() string {
-	return fmt.Sprintf("gemm_%s_matmulorder_%v", v.gemm, v.matmulOrder)
+	s := fmt.Sprintf("gemm_%s_matmulorder_%v", v.gemm, v.matmulOrder)
+	if v.activation != "" {
+		s += "_" + v.activation
+	}
+	return s
 }
 
 // BenchmarkTrainStep times one Adam step of the shipped architecture
 // (hidden 128, 2 layers, 4 heads, FFN 256, mean pooling) on a batch of
 // 32 × 128 tokens: classifier/gemm off and on, custom gradients in matmul
-// order or with transposed operands. Every iteration runs one step of each
+// order or with transposed operands, and the shipped settings with relu in
+// place of gelu. Every iteration runs one step of each
 // variant in turn, so they share whatever else loads the machine; each
 // variant's mean is reported as <variant>_s/step.
 func BenchmarkTrainStep(b *testing.B) {
-	variants := []stepVariant{{"off", false}, {"on", true}, {"off", true}, {"on", false}}
+	variants := []stepVariant{{"off", false, ""}, {"on", true, ""}, {"off", true, ""}, {"on", false, ""}, {"on", true, "relu"}}
 	c := DefaultConfig(6000, 3)
 	c.FFN, c.Pooling = 256, "mean"
 	const batch, seq = 32, 128
@@ -81,6 +87,7 @@ func BenchmarkTrainStep(b *testing.B) {
 }
 
 func newBenchTrainer(b *testing.B, c Config, v stepVariant) *train.Trainer {
+	c.Activation = v.activation
 	w, err := InitWeights(c, 1)
 	if err != nil {
 		b.Fatal(err)

@@ -43,6 +43,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	maxSteps := fs.Int("max-steps", 0, "stop after this many optimiser steps (0: epochs and --max-minutes decide); the learning-rate schedule decays over them")
 	watch := fs.String("watch", "", "labelled JSONL scored at every validation and shown in the progress; never used to choose weights")
 	pooling := fs.String("pooling", "mean", "sequence pooling before the classifier: mean (trains fast from scratch) or cls (BERT's)")
+	activation := fs.String("activation", "gelu", "feed-forward activation: gelu (BERT's) or relu (cheaper on the CPU)")
 	patience := fs.Int("patience", 2, "epochs without validation improvement before stopping")
 	evalEvery := fs.Int("eval-every", 0, "also validate every N steps (0: once an epoch)")
 	name := fs.String("name", "", "model name recorded in radflag.json")
@@ -63,6 +64,9 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *wordMask < 0 || *wordMask >= 1 {
 		return fmt.Errorf("%w: --word-mask must be in [0, 1)", errUsage)
 	}
+	if *activation != "gelu" && *activation != "relu" {
+		return fmt.Errorf("%w: --activation must be gelu or relu", errUsage)
+	}
 	if *pooling != "mean" && *pooling != "cls" {
 		return fmt.Errorf("%w: --pooling must be mean or cls", errUsage)
 	}
@@ -81,7 +85,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		Task: task, DataPath: *data, ValPath: *val, ValFraction: *valFrac, OutDir: *out, Seed: *seed,
 		Epochs: *epochs, MaxDuration: time.Duration(*maxMinutes * float64(time.Minute)), BatchSize: *batch,
 		LearningRate: *lr, MaxTokens: *maxTokens, VocabSize: *vocab, WholeWords: *wholeWords, Hidden: *hidden, Layers: *layers,
-		Heads: *heads, FFN: *ffn, Pooling: *pooling, TokenDropout: *tokenDrop, WordMask: *wordMask, LabelSmoothing: *smooth, AverageFrom: *avgFrom, MaxSteps: *maxSteps, WatchPath: *watch, Patience: *patience, EvalEvery: *evalEvery, Name: *name, InitDir: *initDir, PretrainedDir: *pretrained,
+		Heads: *heads, FFN: *ffn, Pooling: *pooling, Activation: *activation, TokenDropout: *tokenDrop, WordMask: *wordMask, LabelSmoothing: *smooth, AverageFrom: *avgFrom, MaxSteps: *maxSteps, WatchPath: *watch, Patience: *patience, EvalEvery: *evalEvery, Name: *name, InitDir: *initDir, PretrainedDir: *pretrained,
 		Progress: bar.update,
 		Log: func(format string, a ...any) {
 			bar.clear()
