@@ -133,6 +133,10 @@ type Classify struct {
 	// Concurrency is how many batches one classify process runs at once
 	// (about one per core; each shares the loaded models).
 	Concurrency int `yaml:"concurrency"`
+	// EvidenceScreen is how many sentences of a flagged report are removed
+	// in turn to weigh them after each was scored alone; -1 removes every
+	// sentence the model sees (slower, for auditing the screen).
+	EvidenceScreen int `yaml:"evidence_screen"`
 	// Tasks enables tasks by name (default: pancreas, ir_procedure).
 	Tasks []string `yaml:"tasks"`
 	// ModelDirs overrides a task's model directory: task=dir.
@@ -222,12 +226,13 @@ func Default() Config {
 			PollInterval: Duration(30 * time.Second),
 		},
 		Classify: Classify{
-			BatchSize:   32,
-			MaxWait:     Duration(200 * time.Millisecond),
-			MaxDeliver:  5,
-			Concurrency: 2,
-			Tasks:       []string{"pancreas", "ir_procedure"},
-			AckWait:     Duration(time.Minute),
+			BatchSize:      32,
+			MaxWait:        Duration(200 * time.Millisecond),
+			MaxDeliver:     5,
+			Concurrency:    2,
+			EvidenceScreen: 6,
+			Tasks:          []string{"pancreas", "ir_procedure"},
+			AckWait:        Duration(time.Minute),
 		},
 		Writeback: Writeback{
 			Concurrency:            8,

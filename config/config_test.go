@@ -91,6 +91,7 @@ func TestBadConfigFailsWithFieldName(t *testing.T) {
 		{name: "bad nats url", args: []string{"--nats-url", "http://x"}, wantErr: []string{"nats.url"}},
 		{name: "bad fhir url", args: []string{"--fhir-url", "ftp://x"}, wantErr: []string{"fhir.url"}},
 		{name: "negative batch", yaml: "classify:\n  batch_size: 0\n", wantErr: []string{"classify.batch_size"}},
+		{name: "zero evidence screen", env: []string{"RADFLAG_CLASSIFY_EVIDENCE_SCREEN=0"}, wantErr: []string{"classify.evidence_screen", "-1"}},
 		{name: "tls half", yaml: "mllp:\n  tls:\n    cert_file: /nonexistent.pem\n", wantErr: []string{"mllp.tls", "go together"}},
 		{name: "wrong type", yaml: "mllp:\n  max_conns: many\n", wantErr: []string{"line 2", "many"}},
 		{name: "worklist plain password", env: []string{"RADFLAG_WORKLIST_USERS=alice=hunter2"}, wantErr: []string{"worklist.users", "bcrypt"}},

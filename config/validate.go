@@ -111,6 +111,9 @@ func (c *Config) Validate() error {
 	if c.Classify.Concurrency < 1 || c.Classify.Concurrency > 64 {
 		return bad("classify.concurrency", "must be 1 to 64, got %d", c.Classify.Concurrency)
 	}
+	if e := c.Classify.EvidenceScreen; e != -1 && (e < 1 || e > 64) {
+		return bad("classify.evidence_screen", "must be 1 to 64, or -1 for every sentence, got %d", e)
+	}
 	if c.Classify.MaxDeliver < 1 {
 		return bad("classify.max_deliver", "must be at least 1, got %d", c.Classify.MaxDeliver)
 	}

@@ -26,8 +26,9 @@ var loadTaskModel = func(ctx context.Context, cfg *config.Config, task classifie
 		Task:      task,
 		BatchSize: cfg.Classify.BatchSize,
 		// Evidence is computed for flagging results only (worker.Explainer).
-		Evidence: false,
-		CacheDir: filepath.Join(cfg.DataDir, "models"),
+		Evidence:       false,
+		EvidenceScreen: cfg.Classify.EvidenceScreen,
+		CacheDir:       filepath.Join(cfg.DataDir, "models"),
 	})
 	if err != nil {
 		return nil, nil, err
