@@ -24,7 +24,6 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -36,12 +35,11 @@ import (
 	"github.com/radflag/radflag/adapters/natsbus"
 	"github.com/radflag/radflag/adapters/natsbus/natstest"
 	"github.com/radflag/radflag/classifier"
-	"github.com/radflag/radflag/classifier/dataset"
 	"github.com/radflag/radflag/classifier/synth"
 	"github.com/radflag/radflag/classifier/tokenizer"
 	"github.com/radflag/radflag/classifier/transformer"
 	"github.com/radflag/radflag/models"
-	"github.com/radflag/radflag/worker"
+	"github.com/radflag/radflag/worker/workertest"
 	"github.com/radflag/radflag/writeback"
 	"github.com/radflag/radflag/writeback/fhirpeer"
 )
@@ -104,20 +102,14 @@ func TestBenchE2E(t *testing.T) {
 		mix = "clinical"
 	}
 	n := rate * seconds
-	pan, err := synth.Generate("pancreas", 3*n, 101)
-	if err != nil {
-		t.Fatal(err)
-	}
+	// Diagnostic pancreas reports only: the generator's CT-guided procedure
+	// reports would be classified by ir_procedure too, and the mix would no
+	// longer be the stated one.
+	pan := workertest.Examples(t, "pancreas", 3*n, 101)
 	ir, err := synth.Generate("ir_procedure", n/5+1, 102)
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The generator's pancreas corpus includes CT-guided procedure reports
-	// (a site may run the pancreas task on them); the ir_procedure task
-	// would classify those too, so they are kept out of the diagnostic
-	// share to leave the mix as stated.
-	irText := worker.DefaultSelectors()["ir_procedure"].TextPattern
-	pan = slices.DeleteFunc(pan, func(ex dataset.Example) bool { return irText.MatchString(ex.Text) })
 	byLabel := map[int][]string{}
 	for _, ex := range pan {
 		byLabel[ex.Label] = append(byLabel[ex.Label], ex.Text)
