@@ -35,12 +35,7 @@ func TestEvidenceSkipsOnlyUnseenSentences(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pred := 0
-	for i, p := range pp[0] {
-		if p > pp[0][pred] {
-			pred = i
-		}
-	}
+	pred := argmax(pp[0])
 	want := map[int]float64{} // sentence start → weight
 	zero := 0
 	for i, s := range sents {

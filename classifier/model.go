@@ -226,7 +226,7 @@ func open(ctx context.Context, cfg Config, dir string) (*Model, error) {
 		batchBuckets = append(batchBuckets, b)
 	}
 	// 16 first: evidence screening scores single sentences, most of which
-	// fit it, at half the cost of 32.
+	// fit it, and a row padded to 16 tokens costs less than one padded to 32.
 	seqBuckets = append(seqBuckets, min(16, maxTokens))
 	for s := 32; maxTokens > 16; s += 32 {
 		if s >= maxTokens {
