@@ -43,7 +43,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	maxSteps := fs.Int("max-steps", 0, "stop after this many optimiser steps (0: epochs and --max-minutes decide); the learning-rate schedule decays over them")
 	watch := fs.String("watch", "", "labelled JSONL scored at every validation and shown in the progress; never used to choose weights")
 	pooling := fs.String("pooling", "mean", "sequence pooling before the classifier: mean (trains fast from scratch) or cls (BERT's)")
-	activation := fs.String("activation", "gelu", "feed-forward activation: gelu (BERT's) or relu (cheaper on the CPU)")
+	activation := fs.String("activation", "gelu", "feed-forward activation: gelu (BERT's) or relu (faster inference on the CPU; training steps cost the same)")
 	patience := fs.Int("patience", 2, "epochs without validation improvement before stopping")
 	evalEvery := fs.Int("eval-every", 0, "also validate every N steps (0: once an epoch)")
 	name := fs.String("name", "", "model name recorded in radflag.json")
