@@ -24,6 +24,8 @@ type Manifest struct {
 	Created         time.Time          `json:"created"`
 	TrainingSeconds float64            `json:"training_seconds"`
 	Extra           map[string]float64 `json:"extra,omitempty"`
+	// Ensemble, when present, names the directory's n-gram companion.
+	Ensemble *Ensemble `json:"ensemble,omitempty"`
 }
 
 // Architecture describes the network.
@@ -46,8 +48,8 @@ type ValidationMetrics struct {
 	N        int                `json:"n"`
 	Accuracy float64            `json:"accuracy"`
 	MacroF1  float64            `json:"macro_f1"`
-	Recall   map[string]float64 `json:"recall"` // by label name
-	Loss     float64            `json:"loss"`
+	Recall   map[string]float64 `json:"recall"`         // by label name
+	Loss     float64            `json:"loss,omitempty"` // the transformer's (gomlx) validation loss
 }
 
 // TrainingRun records how training went.

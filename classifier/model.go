@@ -46,17 +46,25 @@ type Config struct {
 	// rated highest for the predicted class alone, are removed in turn.
 	// Default 2 × TopEvidence; negative: remove every sentence in turn.
 	EvidenceScreen int
+	// TransformerOnly ignores the model directory's n-gram companion (see
+	// Ensemble): the transformer's answers alone, as before the companion
+	// was added, under the transformer's own version and digest.
+	TransformerOnly bool
 }
 
 // ModelInfo identifies a loaded model.
 type ModelInfo struct {
-	Task         string `json:"task"`
-	Name         string `json:"name"`
-	Version      string `json:"version"`
-	Digest       string `json:"digest"` // sha256 of model.onnx, hex
+	Task    string `json:"task"`
+	Name    string `json:"name"`
+	Version string `json:"version"`
+	// Digest is the sha256 of model.onnx, hex; with an n-gram companion, a
+	// digest of the pair (ensembleDigest).
+	Digest       string `json:"digest"`
 	Architecture string `json:"architecture"`
 	Dir          string `json:"dir"`
 	MaxTokens    int    `json:"max_tokens"`
+	// Companion describes the n-gram companion in use, "" when none.
+	Companion string `json:"companion,omitempty"`
 }
 
 // Prediction is the answer for one text.
@@ -93,6 +101,8 @@ type Model struct {
 	pipe    *pipelines.TextClassificationPipeline
 	// seqBuckets are the sequence lengths hugot pads a batch to.
 	seqBuckets []int
+	// ng is the n-gram companion, nil when none (or TransformerOnly).
+	ng *companion
 }
 
 // maxTextBytes bounds one input text; reports are a few KiB.
@@ -253,11 +263,26 @@ func open(ctx context.Context, cfg Config, dir string) (*Model, error) {
 		return nil, fmt.Errorf("load model.onnx: %w", err)
 	}
 	info := ModelInfo{Task: task.Name, Name: filepath.Base(dir), Digest: digest, Architecture: hf.ModelType, Dir: dir, MaxTokens: maxTokens}
+	var ng *companion
 	if man != nil {
 		if man.Name != "" {
 			info.Name = man.Name
 		}
 		info.Version = man.Version
+		if e := man.Ensemble; e != nil {
+			if cfg.TransformerOnly {
+				info.Version = e.Transformer
+			} else {
+				c, cd, err := loadCompanion(dir, task, e)
+				if err != nil {
+					_ = session.Destroy()
+					return nil, err
+				}
+				ng = c
+				info.Digest = ensembleDigest(digest, cd, e.Weight)
+				info.Companion = fmt.Sprintf("n-gram LR, %d n-grams, weight %g", e.Features, e.Weight)
+			}
+		}
 		if man.Architecture.Type != "" {
 			info.Architecture = fmt.Sprintf("%s L%d H%d A%d F%d", man.Architecture.Type, man.Architecture.Layers,
 				man.Architecture.Hidden, man.Architecture.Heads, man.Architecture.FFN)
@@ -266,7 +291,7 @@ func open(ctx context.Context, cfg Config, dir string) (*Model, error) {
 	if info.Version == "" {
 		info.Version = digest[:12]
 	}
-	return &Model{cfg: cfg, info: info, labelIdx: labelIdx, names: names, tk: tk, session: session, pipe: pipe, seqBuckets: seqBuckets}, nil
+	return &Model{cfg: cfg, info: info, labelIdx: labelIdx, names: names, tk: tk, session: session, pipe: pipe, seqBuckets: seqBuckets, ng: ng}, nil
 }
 
 func labelIDByName(t Task, name string) int {
@@ -362,12 +387,22 @@ func (m *Model) prediction(p []float64) Prediction {
 // rather than fitted strings that hugot would tokenise again. The texts run
 // shortest first, in groups planned by planBatches, since hugot pads a
 // batch to its longest text; results go back in the caller's order.
+//
+// With an n-gram companion, each text's probabilities are the mix of the
+// transformer's on the fitted text and the companion's on the whole text.
 func (m *Model) probabilities(ctx context.Context, texts []string) ([][]float64, error) {
 	seqs := make([][]int, len(texts))
 	for i, t := range texts {
 		_, seqs[i] = m.tk.FitIDs(t, m.info.MaxTokens)
 	}
-	return m.probabilitiesIDs(ctx, seqs)
+	out, err := m.probabilitiesIDs(ctx, seqs)
+	if err != nil || m.ng == nil {
+		return out, err
+	}
+	for i, t := range texts {
+		out[i] = m.ng.mix(out[i], m.ng.probs(t))
+	}
+	return out, nil
 }
 
 // probabilitiesIDs is probabilities for texts already fitted and encoded.
@@ -524,10 +559,15 @@ func batchCost(rows, seq int) float64 {
 // the text's own probabilities, or nil to compute them in the same call.
 //
 // A sentence whose removal leaves the model's input unchanged (it lies in
-// the part of a long report that Fit cuts out) scores exactly 0 without a
-// model run: only sentences the model can see are scored, and the cap on
-// scored sentences applies to those. For long reports this is most of the
-// cost of explaining a flag.
+// the part of a long report that Fit cuts out) costs no model run: for the
+// transformer alone it scores exactly 0, and only sentences the model can
+// see are scored, the cap on scored sentences applying to those. For long
+// reports this is most of the cost of explaining a flag.
+//
+// With an n-gram companion the weights are drops of the mixed probability.
+// The companion reads the whole text, so a sentence the transformer does
+// not see still moves it: such a sentence weighs the companion's share of
+// the drop, w·(p_ngram(text) − p_ngram(text without it)).
 func (m *Model) evidence(ctx context.Context, text string, probs []float64) ([]Evidence, error) {
 	sents := SplitSentences(text)
 	if len(sents) == 0 {
@@ -536,18 +576,14 @@ func (m *Model) evidence(ctx context.Context, text string, probs []float64) ([]E
 	_, base := m.tk.FitIDs(text, m.info.MaxTokens)
 	var seen, unseen []occlusion
 	for _, s := range sents {
-		_, ids := m.tk.FitIDs(text[:s.Start]+" "+text[s.End:], m.info.MaxTokens)
+		_, ids := m.tk.FitIDs(without(text, s), m.info.MaxTokens)
 		if slices.Equal(ids, base) {
 			unseen = append(unseen, occlusion{s, nil})
 		} else {
 			seen = append(seen, occlusion{s, ids})
 		}
 	}
-	if len(seen) > m.cfg.MaxEvidenceSentences {
-		sort.SliceStable(seen, func(i, j int) bool { return seen[i].s.End-seen[i].s.Start > seen[j].s.End-seen[j].s.Start })
-		seen = seen[:m.cfg.MaxEvidenceSentences]
-		sort.Slice(seen, func(i, j int) bool { return seen[i].s.Start < seen[j].s.Start })
-	}
+	seen = longest(seen, m.cfg.MaxEvidenceSentences)
 	if k := m.cfg.EvidenceScreen; k > 0 && len(seen) > k {
 		var err error
 		if seen, probs, err = m.screen(ctx, text, base, probs, seen, k); err != nil {
@@ -565,16 +601,36 @@ func (m *Model) evidence(ctx context.Context, text string, probs []float64) ([]E
 	if err != nil {
 		return nil, fmt.Errorf("evidence: %w", err)
 	}
+	var ngText []float64
+	if m.ng != nil {
+		ngText = m.ng.probs(text)
+	}
 	if probs == nil {
 		probs = pp[len(seen)]
+		if m.ng != nil {
+			probs = m.ng.mix(probs, ngText)
+		}
 	}
 	pred := argmax(probs)
 	ev := make([]Evidence, 0, len(seen)+len(unseen))
 	for i, c := range seen {
-		ev = append(ev, Evidence{Sentence: text[c.s.Start:c.s.End], Start: c.s.Start, End: c.s.End, Weight: probs[pred] - pp[i][pred]})
+		p := pp[i]
+		if m.ng != nil {
+			p = m.ng.mix(p, m.ng.probs(without(text, c.s)))
+		}
+		ev = append(ev, Evidence{Sentence: text[c.s.Start:c.s.End], Start: c.s.Start, End: c.s.End, Weight: probs[pred] - p[pred]})
+	}
+	if m.ng != nil {
+		// Bounded like the transformer's share: a huge text has no more
+		// sentences scored than the cap; the rest weigh 0.
+		unseen = longest(unseen, m.cfg.MaxEvidenceSentences)
 	}
 	for _, c := range unseen {
-		ev = append(ev, Evidence{Sentence: text[c.s.Start:c.s.End], Start: c.s.Start, End: c.s.End})
+		e := Evidence{Sentence: text[c.s.Start:c.s.End], Start: c.s.Start, End: c.s.End}
+		if m.ng != nil {
+			e.Weight = m.ng.weight * (ngText[pred] - m.ng.probs(without(text, c.s))[pred])
+		}
+		ev = append(ev, e)
 	}
 	sort.SliceStable(ev, func(i, j int) bool { return ev[i].Weight > ev[j].Weight })
 	keep := 0
@@ -582,6 +638,21 @@ func (m *Model) evidence(ctx context.Context, text string, probs []float64) ([]E
 		keep++
 	}
 	return ev[:keep], nil
+}
+
+// without is text with the sentence s taken out.
+func without(text string, s Span) string { return text[:s.Start] + " " + text[s.End:] }
+
+// longest keeps the n longest sentences of cs (all when n is larger), in
+// text order.
+func longest(cs []occlusion, n int) []occlusion {
+	if len(cs) <= n {
+		return cs
+	}
+	sort.SliceStable(cs, func(i, j int) bool { return cs[i].s.End-cs[i].s.Start > cs[j].s.End-cs[j].s.Start })
+	cs = cs[:n]
+	sort.Slice(cs, func(i, j int) bool { return cs[i].s.Start < cs[j].s.Start })
+	return cs
 }
 
 // occlusion is a sentence of a text and the fitted ids of the text without it.
@@ -611,6 +682,15 @@ func (m *Model) screen(ctx context.Context, text string, base []int, probs []flo
 	}
 	if probs == nil {
 		probs = pp[len(seen)]
+		if m.ng != nil {
+			probs = m.ng.mix(probs, m.ng.probs(text))
+		}
+	}
+	if m.ng != nil {
+		// Rank by the pair's reading of each sentence alone, as the answer.
+		for i, c := range seen {
+			pp[i] = m.ng.mix(pp[i], m.ng.probs(text[c.s.Start:c.s.End]))
+		}
 	}
 	pred := argmax(probs)
 	idx := make([]int, len(seen))

@@ -60,7 +60,10 @@ type TrainConfig struct {
 	// PretrainedDir fine-tunes from an encoder `radflag pretrain` wrote:
 	// its tokenizer, architecture and encoder weights, with a fresh head.
 	PretrainedDir string
-	Progress      func(transformer.Progress)
+	// CompanionWeight, when above 0, also trains the n-gram companion on
+	// the same training reports, with this share of the answer (Ensemble).
+	CompanionWeight float64
+	Progress        func(transformer.Progress)
 	// Log receives a few lines about the run's phases (no report text).
 	Log func(format string, args ...any)
 }
@@ -110,6 +113,9 @@ func Train(ctx context.Context, cfg TrainConfig) (*TrainResult, error) {
 	}
 	if cfg.Name == "" {
 		cfg.Name = "radflag-" + task.Name
+	}
+	if cfg.CompanionWeight < 0 || cfg.CompanionWeight >= 1 {
+		return nil, fmt.Errorf("train: companion weight %v is outside [0, 1)", cfg.CompanionWeight)
 	}
 	start := time.Now()
 	valid := func(l int) bool { return task.index(l) >= 0 }
@@ -313,6 +319,12 @@ func Train(ctx context.Context, cfg TrainConfig) (*TrainResult, error) {
 		return nil, err
 	}
 	logf("validation through hugot: accuracy %.4f, macro F1 %.4f", sc.Accuracy, sc.MacroF1)
+	if cfg.CompanionWeight > 0 {
+		if man, err = addCompanion(ctx, CompanionConfig{Task: task, Dir: cfg.OutDir, Weight: cfg.CompanionWeight, Seed: uint64(max(cfg.Seed, 1)), Log: cfg.Log},
+			trainData, man.TrainingData, valData); err != nil {
+			return nil, err
+		}
+	}
 	return &TrainResult{Manifest: man, Dir: cfg.OutDir}, nil
 }
 

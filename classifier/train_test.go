@@ -49,9 +49,19 @@ func TestTrainWritesLoadableModel(t *testing.T) {
 	if res.Manifest.Validation.N != 12 || res.Manifest.TrainingData.N != 48 || len(res.Manifest.TrainingData.SHA256) != 64 {
 		t.Fatalf("manifest %+v", res.Manifest)
 	}
-	cfg.InitDir, cfg.OutDir, cfg.Epochs = cfg.OutDir, filepath.Join(dir, "m2"), 1
-	if _, err := Train(context.Background(), cfg); err != nil {
+	if res.Manifest.Ensemble != nil {
+		t.Fatalf("companion trained without CompanionWeight: %+v", res.Manifest.Ensemble)
+	}
+	// The continued run also trains the n-gram companion, on the same
+	// training split, and scores the pair on the same validation split.
+	cfg.InitDir, cfg.OutDir, cfg.Epochs, cfg.CompanionWeight = cfg.OutDir, filepath.Join(dir, "m2"), 1, 0.4
+	res, err = Train(context.Background(), cfg)
+	if err != nil {
 		t.Fatal(err)
+	}
+	e := res.Manifest.Ensemble
+	if e == nil || e.Weight != 0.4 || e.TrainingData.N != 48 || e.Validation == nil || e.Validation.N != 12 || e.Transformer == res.Manifest.Version {
+		t.Fatalf("companion %+v, version %s", e, res.Manifest.Version)
 	}
 	task.ModelDir = cfg.OutDir
 	m, err := Load(context.Background(), Config{Task: task})
@@ -59,8 +69,8 @@ func TestTrainWritesLoadableModel(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer m.Close()
-	if m.Info().MaxTokens != 32 {
-		t.Fatalf("max tokens %d", m.Info().MaxTokens)
+	if m.Info().MaxTokens != 32 || m.Info().Companion == "" || m.Info().Version != res.Manifest.Version {
+		t.Fatalf("info %+v", m.Info())
 	}
 }
 

@@ -137,6 +137,9 @@ type Classify struct {
 	// in turn to weigh them after each was scored alone; -1 removes every
 	// sentence the model sees (slower, for auditing the screen).
 	EvidenceScreen int `yaml:"evidence_screen"`
+	// TransformerOnly ignores the models' n-gram companions: results come
+	// from the transformers alone, under their own model versions.
+	TransformerOnly bool `yaml:"transformer_only"`
 	// Tasks enables tasks by name (default: pancreas, ir_procedure).
 	Tasks []string `yaml:"tasks"`
 	// ModelDirs overrides a task's model directory: task=dir.

@@ -28,6 +28,7 @@ func runClassify(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	text := fs.String("text", "", "report text (or give a FILE argument, or - for stdin)")
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	noEvidence := fs.Bool("no-evidence", false, "skip the evidence sentences")
+	transformerOnly := fs.Bool("transformer-only", false, "the model directory's transformer alone, without its n-gram companion")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: radflag classify --task T [--model DIR] [--json] (--text S | FILE | -)")
 		fs.PrintDefaults()
@@ -70,7 +71,7 @@ func runClassify(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
 	task.ModelDir = *modelDir
-	m, err := classifier.Load(ctx, classifier.Config{Task: task, BatchSize: 32, Evidence: !*noEvidence})
+	m, err := classifier.Load(ctx, classifier.Config{Task: task, BatchSize: 32, Evidence: !*noEvidence, TransformerOnly: *transformerOnly})
 	if err != nil {
 		return err
 	}

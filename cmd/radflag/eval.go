@@ -39,6 +39,7 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	baseTrain := fs.String("baseline-train", "", "train the n-gram baseline on this JSONL set and evaluate it instead of a model")
 	baseSave := fs.String("baseline-save", "", "with --baseline-train: save the trained baseline to this file")
 	batch := fs.Int("batch", 32, "reports per batch (1..1024)")
+	transformerOnly := fs.Bool("transformer-only", false, "score the model directory's transformer alone, without its n-gram companion")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
@@ -58,6 +59,8 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return fmt.Errorf("%w: --baseline-save needs --baseline-train", errUsage)
 	case *batch < 1 || *batch > 1024:
 		return fmt.Errorf("%w: --batch %d is outside 1..1024", errUsage, *batch)
+	case *transformerOnly && (*baseTrain != "" || strings.HasPrefix(*model, "baseline:")):
+		return fmt.Errorf("%w: --transformer-only needs a model directory, not a baseline", errUsage)
 	}
 	task, err := classifier.TaskByName(*taskName)
 	if err != nil {
@@ -106,13 +109,18 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		if *model != "" {
 			task.ModelDir = *model
 		}
-		m, err := classifier.Load(ctx, classifier.Config{Task: task, BatchSize: *batch})
+		m, err := classifier.Load(ctx, classifier.Config{Task: task, BatchSize: *batch, TransformerOnly: *transformerOnly})
 		if err != nil {
 			return err
 		}
 		defer m.Close()
 		info := m.Info()
 		modelName = strings.TrimSpace(info.Name + " " + info.Version)
+		if info.Companion != "" {
+			modelName += " (transformer + " + info.Companion + ")"
+		} else if *transformerOnly {
+			modelName += " (transformer alone)"
+		}
 		predict = func(ctx context.Context, texts []string) ([]evaluate.Prediction, error) {
 			ps, err := m.Predict(ctx, texts)
 			if err != nil {

@@ -113,6 +113,7 @@ func TestEvalErrors(t *testing.T) {
 		{"missing data file", []string{"--task", "pancreas", "--data", filepath.Join(dir, "none.jsonl"), "--baseline-train", train}, 1, "none.jsonl"},
 		{"baseline of another task", []string{"--task", "ir_procedure", "--data", irData, "--model", "baseline:" + saved}, 1, `trained for task "pancreas"`},
 		{"model directory missing", []string{"--task", "pancreas", "--data", data, "--model", filepath.Join(dir, "no-model")}, 1, "no-model"},
+		{"transformer-only of a baseline", []string{"--task", "pancreas", "--data", data, "--model", "baseline:" + saved, "--transformer-only"}, 2, "--transformer-only needs a model directory"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

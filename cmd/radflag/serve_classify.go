@@ -26,9 +26,10 @@ var loadTaskModel = func(ctx context.Context, cfg *config.Config, task classifie
 		Task:      task,
 		BatchSize: cfg.Classify.BatchSize,
 		// Evidence is computed for flagging results only (worker.Explainer).
-		Evidence:       false,
-		EvidenceScreen: cfg.Classify.EvidenceScreen,
-		CacheDir:       filepath.Join(cfg.DataDir, "models"),
+		Evidence:        false,
+		EvidenceScreen:  cfg.Classify.EvidenceScreen,
+		TransformerOnly: cfg.Classify.TransformerOnly,
+		CacheDir:        filepath.Join(cfg.DataDir, "models"),
 	})
 	if err != nil {
 		return nil, nil, err

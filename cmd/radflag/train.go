@@ -49,6 +49,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	name := fs.String("name", "", "model name recorded in radflag.json")
 	pretrained := fs.String("pretrained", "", "fine-tune from an encoder written by radflag pretrain (its tokenizer and architecture are kept)")
 	initDir := fs.String("init", "", "continue training from this model directory (its tokenizer and architecture are kept)")
+	ngramWeight := fs.Float64("ngram-weight", classifier.DefaultCompanionWeight, "share of the n-gram companion trained on the same data beside the transformer (0: transformer alone)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -66,6 +67,9 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if *activation != "gelu" && *activation != "relu" {
 		return fmt.Errorf("%w: --activation must be gelu or relu", errUsage)
+	}
+	if *ngramWeight < 0 || *ngramWeight >= 1 {
+		return fmt.Errorf("%w: --ngram-weight must be in [0, 1)", errUsage)
 	}
 	if *pooling != "mean" && *pooling != "cls" {
 		return fmt.Errorf("%w: --pooling must be mean or cls", errUsage)
@@ -86,7 +90,8 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		Epochs: *epochs, MaxDuration: time.Duration(*maxMinutes * float64(time.Minute)), BatchSize: *batch,
 		LearningRate: *lr, MaxTokens: *maxTokens, VocabSize: *vocab, WholeWords: *wholeWords, Hidden: *hidden, Layers: *layers,
 		Heads: *heads, FFN: *ffn, Pooling: *pooling, Activation: *activation, TokenDropout: *tokenDrop, WordMask: *wordMask, LabelSmoothing: *smooth, AverageFrom: *avgFrom, MaxSteps: *maxSteps, WatchPath: *watch, Patience: *patience, EvalEvery: *evalEvery, Name: *name, InitDir: *initDir, PretrainedDir: *pretrained,
-		Progress: bar.update,
+		CompanionWeight: *ngramWeight,
+		Progress:        bar.update,
 		Log: func(format string, a ...any) {
 			bar.clear()
 			fmt.Fprintf(stderr, "train: "+format+"\n", a...)
@@ -99,6 +104,9 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	m := res.Manifest
 	fmt.Fprintf(stdout, "wrote %s: task %s, %d training reports, %d epochs, %d steps, %.0f s; validation accuracy %.4f, macro F1 %.4f\n",
 		res.Dir, m.Task, m.TrainingData.N, m.Training.Epochs, m.Training.Steps, m.TrainingSeconds, m.Validation.Accuracy, m.Validation.MacroF1)
+	if e := m.Ensemble; e != nil {
+		printCompanion(stdout, res.Dir, e)
+	}
 	return nil
 }
 
