@@ -108,7 +108,7 @@ func Pretrain(ctx context.Context, cfg PretrainConfig) (*PretrainManifest, error
 	}
 	seqs := make([][]int, len(texts))
 	for i, t := range texts {
-		seqs[i] = tk.Encode(tk.Fit(t, cfg.MaxTokens))
+		_, seqs[i] = tk.FitIDs(t, cfg.MaxTokens)
 	}
 	logf("%d texts, vocabulary %d tokens; tokenised in %v", len(texts), tk.VocabSize(), time.Since(start).Round(time.Millisecond))
 	mc := transformer.Config{VocabSize: tk.VocabSize(), Hidden: cfg.Hidden, Layers: cfg.Layers, Heads: cfg.Heads, FFN: cfg.FFN,

@@ -212,7 +212,10 @@ func Train(ctx context.Context, cfg TrainConfig) (*TrainResult, error) {
 	encode := func(exs []dataset.Example) []transformer.Example {
 		out := make([]transformer.Example, len(exs))
 		for i, ex := range exs {
-			out[i] = transformer.Example{IDs: tk.Encode(tk.Fit(ex.Text, cfg.MaxTokens)), Label: task.index(ex.Label)}
+			// FitIDs: the ids of Encode(Fit(text)) from the fast encoder in
+			// one pass; the two-step form took a minute for 30,000 reports.
+			_, ids := tk.FitIDs(ex.Text, cfg.MaxTokens)
+			out[i] = transformer.Example{IDs: ids, Label: task.index(ex.Label)}
 		}
 		return out
 	}
