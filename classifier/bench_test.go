@@ -45,26 +45,35 @@ func benchReports(n int) []string {
 	return out
 }
 
-// BenchmarkPredict measures batch-32 throughput through hugot.
+// BenchmarkPredict measures batch-32 throughput through hugot: the model as
+// shipped (with its n-gram companion, when the directory has one) and the
+// transformer alone, interleaved when run with -count.
 func BenchmarkPredict(b *testing.B) {
-	m, err := Load(context.Background(), Config{Task: benchTask(b), BatchSize: 32, CacheDir: b.TempDir()})
-	if err != nil {
-		b.Fatal(err)
+	for _, v := range []struct {
+		name            string
+		transformerOnly bool
+	}{{"model", false}, {"transformer-only", true}} {
+		b.Run(v.name, func(b *testing.B) {
+			m, err := Load(context.Background(), Config{Task: benchTask(b), BatchSize: 32, CacheDir: b.TempDir(), TransformerOnly: v.transformerOnly})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer m.Close()
+			texts := benchReports(32)
+			if _, err := m.Predict(context.Background(), texts); err != nil { // compile the graph for this shape
+				b.Fatal(err)
+			}
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if _, err := m.Predict(context.Background(), texts); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.StopTimer()
+			b.ReportMetric(float64(32*b.N)/b.Elapsed().Seconds(), "reports/s")
+			b.ReportMetric(float64(peakRSS())/(1<<20), "peakRSS_MiB")
+		})
 	}
-	defer m.Close()
-	texts := benchReports(32)
-	if _, err := m.Predict(context.Background(), texts); err != nil { // compile the graph for this shape
-		b.Fatal(err)
-	}
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		if _, err := m.Predict(context.Background(), texts); err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.StopTimer()
-	b.ReportMetric(float64(32*b.N)/b.Elapsed().Seconds(), "reports/s")
-	b.ReportMetric(float64(peakRSS())/(1<<20), "peakRSS_MiB")
 }
 
 // BenchmarkLoad measures loading (ONNX parse, graph build) of the model.
