@@ -245,7 +245,7 @@ func addCompanion(ctx context.Context, cfg CompanionConfig, data []dataset.Examp
 	if len(val) == 0 {
 		return man, nil
 	}
-	v, err := validateDir(ctx, task, cfg.Dir, val)
+	v, _, err := validateDir(ctx, Config{}, task, cfg.Dir, val)
 	if err != nil {
 		return nil, err
 	}
@@ -257,13 +257,15 @@ func addCompanion(ctx context.Context, cfg CompanionConfig, data []dataset.Examp
 	return man, nil
 }
 
-// validateDir scores the model directory, as Load opens it, on val.
-func validateDir(ctx context.Context, task Task, dir string, val []dataset.Example) (*ValidationMetrics, error) {
-	vt := task
-	vt.ModelDir = dir
-	m, err := Load(ctx, Config{Task: vt})
+// validateDir scores the model directory, as Load opens it with cfg (Task
+// and its ModelDir are set here), on val: the metrics and each report's
+// predicted label ID.
+func validateDir(ctx context.Context, cfg Config, task Task, dir string, val []dataset.Example) (*ValidationMetrics, []int, error) {
+	cfg.Task = task
+	cfg.Task.ModelDir = dir
+	m, err := Load(ctx, cfg)
 	if err != nil {
-		return nil, fmt.Errorf("reload model: %w", err)
+		return nil, nil, fmt.Errorf("reload model: %w", err)
 	}
 	defer m.Close()
 	texts := make([]string, len(val))
@@ -273,7 +275,7 @@ func validateDir(ctx context.Context, task Task, dir string, val []dataset.Examp
 	}
 	preds, err := m.Predict(ctx, texts)
 	if err != nil {
-		return nil, fmt.Errorf("validate model: %w", err)
+		return nil, nil, fmt.Errorf("validate model: %w", err)
 	}
 	pred := make([]int, len(preds))
 	for i, p := range preds {
@@ -285,11 +287,11 @@ func validateDir(ctx context.Context, task Task, dir string, val []dataset.Examp
 	}
 	sc, err := metrics.Compute(ml, gold, pred)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	v := &ValidationMetrics{N: sc.N, Accuracy: sc.Accuracy, MacroF1: sc.MacroF1, Recall: map[string]float64{}}
 	for _, c := range sc.PerClass {
 		v.Recall[c.Label.Name] = c.Recall
 	}
-	return v, nil
+	return v, pred, nil
 }

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/radflag/radflag/classifier/dataset"
-	"github.com/radflag/radflag/classifier/metrics"
 	"github.com/radflag/radflag/classifier/onnx"
 	"github.com/radflag/radflag/classifier/tokenizer"
 	"github.com/radflag/radflag/classifier/transformer"
@@ -279,49 +278,25 @@ func Train(ctx context.Context, cfg TrainConfig) (*TrainResult, error) {
 	}
 
 	// Measure validation through hugot on the written directory.
-	vt := task
-	vt.ModelDir = cfg.OutDir
-	m, err := Load(ctx, Config{Task: vt, MaxTokens: cfg.MaxTokens})
+	v, pred, err := validateDir(ctx, Config{MaxTokens: cfg.MaxTokens, TransformerOnly: true}, task, cfg.OutDir, valData)
 	if err != nil {
-		return nil, fmt.Errorf("reload trained model: %w", err)
+		return nil, fmt.Errorf("trained model: %w", err)
 	}
-	defer m.Close()
-	vtexts := make([]string, len(valData))
-	gold := make([]int, len(valData))
-	for i, ex := range valData {
-		vtexts[i], gold[i] = ex.Text, ex.Label
-	}
-	preds, err := m.Predict(ctx, vtexts)
-	if err != nil {
-		return nil, fmt.Errorf("validate trained model: %w", err)
-	}
-	pred := make([]int, len(preds))
 	agree := 0
-	for i, p := range preds {
-		pred[i] = p.Label
-		if task.index(p.Label) == res.ValPred[i] {
+	for i, p := range pred {
+		if task.index(p) == res.ValPred[i] {
 			agree++
 		}
 	}
-	if agree != len(preds) {
-		logf("warning: hugot and gomlx disagree on %d of %d validation predictions", len(preds)-agree, len(preds))
+	if agree != len(pred) {
+		logf("warning: hugot and gomlx disagree on %d of %d validation predictions", len(pred)-agree, len(pred))
 	}
-	ml := make([]metrics.Label, len(task.Labels))
-	for i, l := range task.Labels {
-		ml[i] = metrics.Label{ID: l.ID, Name: l.Name}
-	}
-	sc, err := metrics.Compute(ml, gold, pred)
-	if err != nil {
-		return nil, err
-	}
-	man.Validation = ValidationMetrics{N: sc.N, Accuracy: sc.Accuracy, MacroF1: sc.MacroF1, Recall: map[string]float64{}, Loss: res.ValLoss}
-	for _, c := range sc.PerClass {
-		man.Validation.Recall[c.Label.Name] = c.Recall
-	}
+	v.Loss = res.ValLoss
+	man.Validation = *v
 	if err := writeManifest(cfg.OutDir, man); err != nil {
 		return nil, err
 	}
-	logf("validation through hugot: accuracy %.4f, macro F1 %.4f", sc.Accuracy, sc.MacroF1)
+	logf("validation through hugot: accuracy %.4f, macro F1 %.4f", v.Accuracy, v.MacroF1)
 	if cfg.CompanionWeight > 0 {
 		if man, err = addCompanion(ctx, CompanionConfig{Task: task, Dir: cfg.OutDir, Weight: cfg.CompanionWeight, Seed: uint64(max(cfg.Seed, 1)), Log: cfg.Log},
 			trainData, man.TrainingData, valData); err != nil {
