@@ -47,7 +47,7 @@ func benchReports(n int) []string {
 
 // BenchmarkPredict measures batch-32 throughput through hugot: the model as
 // shipped (with its n-gram companion, when the directory has one) and the
-// transformer alone, interleaved when run with -count.
+// transformer alone (with -count, every run of the one, then of the other).
 func BenchmarkPredict(b *testing.B) {
 	for _, v := range []struct {
 		name            string
@@ -151,6 +151,13 @@ func BenchmarkExplain(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer all.Close()
+	// The transformer alone: what the n-gram companion's share of the
+	// evidence (its reading of the text without each sentence) costs.
+	alone, err := Load(ctx, Config{Task: benchTask(b), BatchSize: 32, CacheDir: m.cfg.CacheDir, TransformerOnly: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer alone.Close()
 	// How often the screen changes the answer a navigator reads, on 48
 	// generated pretreatment reports of every case type.
 	gen, err := synth.Generate("pancreas", 150, 12)
@@ -188,6 +195,7 @@ func BenchmarkExplain(b *testing.B) {
 		run  func(string) error
 	}{
 		{"screened", func(t string) error { _, err := m.Explain(ctx, t); return err }},
+		{"screened-transformer-only", func(t string) error { _, err := alone.Explain(ctx, t); return err }},
 		{"skip-unseen", func(t string) error { _, err := all.Explain(ctx, t); return err }},
 		{"full-occlusion", full},
 	} {
