@@ -4,7 +4,9 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"io/fs"
 	"math"
 	"path/filepath"
 	"slices"
@@ -143,7 +145,7 @@ func ensembleDigest(onnxDigest, companionDigest string, weight float64) string {
 // CompanionConfig says how AddCompanion trains a model directory's companion.
 type CompanionConfig struct {
 	Task     Task
-	Dir      string // a model directory radflag wrote (with radflag.json)
+	Dir      string // a model directory: radflag's, or a site's (radflag.json is then written)
 	DataPath string // the training reports; the transformer's own, for a faithful pair
 	// ValPath, when set, is scored with the ensemble and recorded.
 	ValPath string
@@ -162,10 +164,9 @@ func AddCompanion(ctx context.Context, cfg CompanionConfig) (*Manifest, error) {
 		return nil, err
 	}
 	// The directory first: a wrong one is named before a long read.
-	if man, err := readManifest(cfg.Dir); err != nil {
-		return nil, fmt.Errorf("model directory %s: %w", cfg.Dir, err)
-	} else if man.Task != task.Name {
-		return nil, fmt.Errorf("model directory %s is for task %q, not %q", cfg.Dir, man.Task, task.Name)
+	man, err := companionBase(ctx, cfg.Dir, task)
+	if err != nil {
+		return nil, err
 	}
 	valid := func(l int) bool { return task.index(l) >= 0 }
 	data, err := dataset.ReadFile(cfg.DataPath, valid)
@@ -182,12 +183,42 @@ func AddCompanion(ctx context.Context, cfg CompanionConfig) (*Manifest, error) {
 			return nil, fmt.Errorf("validation data: %w", err)
 		}
 	}
-	return addCompanion(ctx, cfg, data, DataDigest{File: filepath.Base(cfg.DataPath), SHA256: trainDigest, N: len(data), Counts: counts(task, data)}, val)
+	return addCompanion(ctx, cfg, man, data, DataDigest{File: filepath.Base(cfg.DataPath), SHA256: trainDigest, N: len(data), Counts: counts(task, data)}, val)
+}
+
+// companionBase returns the manifest the companion is recorded in: the
+// directory's radflag.json, or, for a model brought by a site (config.json
+// and model.onnx alone), a new one naming the task and its labels, once the
+// model has loaded for the task with its classes in the task's order.
+func companionBase(ctx context.Context, dir string, task Task) (*Manifest, error) {
+	man, err := readManifest(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		t := task
+		t.ModelDir = dir
+		m, err := Load(ctx, Config{Task: t, TransformerOnly: true})
+		if err != nil {
+			return nil, err
+		}
+		defer m.Close()
+		for i, j := range m.labelIdx {
+			if i != j {
+				return nil, fmt.Errorf("model directory %s: its config.json lists the classes in another order than task %s; a companion needs the task's order", dir, task.Name)
+			}
+		}
+		info := m.Info()
+		return &Manifest{Task: task.Name, Name: info.Name, Version: info.Version, Labels: task.Labels, Created: time.Now().UTC().Truncate(time.Second)}, nil
+	case err != nil:
+		return nil, fmt.Errorf("model directory %s: %w", dir, err)
+	case man.Task != task.Name:
+		return nil, fmt.Errorf("model directory %s is for task %q, not %q", dir, man.Task, task.Name)
+	}
+	return man, nil
 }
 
 // addCompanion is AddCompanion on examples already read; Train calls it with
 // the transformer's own training split.
-func addCompanion(ctx context.Context, cfg CompanionConfig, data []dataset.Example, digestOfData DataDigest, val []dataset.Example) (*Manifest, error) {
+func addCompanion(ctx context.Context, cfg CompanionConfig, man *Manifest, data []dataset.Example, digestOfData DataDigest, val []dataset.Example) (*Manifest, error) {
 	task := cfg.Task
 	logf := cfg.Log
 	if logf == nil {
@@ -198,13 +229,6 @@ func addCompanion(ctx context.Context, cfg CompanionConfig, data []dataset.Examp
 	}
 	if !(cfg.Weight > 0 && cfg.Weight < 1) {
 		return nil, fmt.Errorf("companion weight %v is outside (0, 1)", cfg.Weight)
-	}
-	man, err := readManifest(cfg.Dir)
-	if err != nil {
-		return nil, fmt.Errorf("model directory %s: %w", cfg.Dir, err)
-	}
-	if man.Task != task.Name {
-		return nil, fmt.Errorf("model directory %s is for task %q, not %q", cfg.Dir, man.Task, task.Name)
 	}
 	onnxDigest, err := fileSHA256(filepath.Join(cfg.Dir, "model.onnx"))
 	if err != nil {

@@ -240,7 +240,8 @@ func TestAddCompanionRefuses(t *testing.T) {
 		{CompanionConfig{Task: task, Dir: dir, DataPath: data, Weight: 1}, "outside (0, 1)"},
 		{CompanionConfig{Task: task, Dir: dir, DataPath: data, Weight: -0.2}, "outside (0, 1)"},
 		{CompanionConfig{Task: irTask, Dir: dir, DataPath: data}, `is for task "pancreas"`},
-		{CompanionConfig{Task: task, Dir: t.TempDir(), DataPath: data}, "radflag.json"},
+		{CompanionConfig{Task: task, Dir: t.TempDir(), DataPath: data}, "model.onnx"},
+		{CompanionConfig{Task: task, Dir: writeTinyModel(t, []string{"pretreatment", "none", "post_treatment"}, nil), DataPath: data}, "another order"},
 	} {
 		if _, err := AddCompanion(context.Background(), c.cfg); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%+v: error %v, want one saying %q", c.cfg, err, c.want)
@@ -253,6 +254,43 @@ func TestAddCompanionRefuses(t *testing.T) {
 	var man Manifest
 	if err := json.Unmarshal(b, &man); err != nil || man.Ensemble != nil {
 		t.Errorf("radflag.json changed by a refused companion: %s", b)
+	}
+}
+
+// TestCompanionForSiteModel: a model directory a site brought (no
+// radflag.json) gets a companion and a radflag.json naming it; the
+// transformer alone keeps the version it had.
+func TestCompanionForSiteModel(t *testing.T) {
+	task := pancreasTask(t)
+	task.ModelDir = writeTinyModel(t, []string{"none", "post_treatment", "pretreatment"}, nil)
+	ctx := context.Background()
+	before, err := Load(ctx, Config{Task: task})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := before.Info().Version
+	before.Close()
+	man, err := AddCompanion(ctx, CompanionConfig{Task: task, Dir: task.ModelDir, DataPath: writeTinyPancreasSet(t, t.TempDir())})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if man.Task != task.Name || man.Ensemble == nil || man.Ensemble.Transformer != v || man.Version == v {
+		t.Fatalf("manifest %+v, version before %s", man, v)
+	}
+	for _, c := range []struct {
+		transformerOnly bool
+		version         string
+		companion       bool
+	}{{false, man.Version, true}, {true, v, false}} {
+		m, err := Load(ctx, Config{Task: task, TransformerOnly: c.transformerOnly})
+		if err != nil {
+			t.Fatal(err)
+		}
+		info := m.Info()
+		m.Close()
+		if info.Version != c.version || (info.Companion != "") != c.companion {
+			t.Errorf("TransformerOnly %v: version %s companion %q, want %s and companion %v", c.transformerOnly, info.Version, info.Companion, c.version, c.companion)
+		}
 	}
 }
 

@@ -299,7 +299,7 @@ func Train(ctx context.Context, cfg TrainConfig) (*TrainResult, error) {
 	logf("validation through hugot: accuracy %.4f, macro F1 %.4f", v.Accuracy, v.MacroF1)
 	if cfg.CompanionWeight > 0 {
 		if man, err = addCompanion(ctx, CompanionConfig{Task: task, Dir: cfg.OutDir, Weight: cfg.CompanionWeight, Seed: uint64(max(cfg.Seed, 1)), Log: cfg.Log},
-			trainData, man.TrainingData, valData); err != nil {
+			man, trainData, man.TrainingData, valData); err != nil {
 			return nil, err
 		}
 	}

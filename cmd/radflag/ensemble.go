@@ -24,7 +24,7 @@ func runEnsemble(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		fs.PrintDefaults()
 	}
 	taskName := fs.String("task", "", "task of the model directory")
-	dir := fs.String("model", "", "model directory radflag train wrote; its companion is written or replaced")
+	dir := fs.String("model", "", "model directory (radflag train's, or a site's BERT-style one: radflag.json is written for it); its companion is written or replaced")
 	data := fs.String("data", "", "training reports (JSONL); the transformer's own training set makes a faithful pair")
 	val := fs.String("val", "", "labelled JSONL scored with the pair and recorded in radflag.json")
 	weight := fs.Float64("weight", classifier.DefaultCompanionWeight, "the companion's share of the answer, in (0, 1)")

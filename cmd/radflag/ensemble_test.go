@@ -68,7 +68,7 @@ func TestEnsembleErrors(t *testing.T) {
 		{"weight 1", []string{"--task", "pancreas", "--model", model, "--data", train, "--weight", "1"}, 2, "--weight must be in (0, 1)"},
 		{"unknown task", []string{"--task", "liver", "--model", model, "--data", train}, 2, `unknown task "liver"`},
 		{"directory of another task", []string{"--task", "ir_procedure", "--model", model, "--data", train}, 1, `is for task "pancreas"`},
-		{"not a model directory", []string{"--task", "pancreas", "--model", dir, "--data", train}, 1, "radflag.json"},
+		{"not a model directory", []string{"--task", "pancreas", "--model", dir, "--data", train}, 1, "model.onnx"},
 		{"bad line names file and line", []string{"--task", "pancreas", "--model", model, "--data", bad}, 1, bad + ":2"},
 	}
 	for _, tt := range tests {
