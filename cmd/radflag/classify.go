@@ -30,7 +30,7 @@ func runClassify(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	noEvidence := fs.Bool("no-evidence", false, "skip the evidence sentences")
 	transformerOnly := fs.Bool("transformer-only", false, "the model directory's transformer alone, without its n-gram companion")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: radflag classify --task T [--model DIR] [--json] (--text S | FILE | -)")
+		fmt.Fprintln(stderr, "Usage: radflag classify --task T [--model DIR] [--transformer-only] [--json] [--no-evidence] (--text S | FILE | -)")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {

@@ -22,7 +22,7 @@ func init() {
 	register(command{name: "eval", usage: "measure a model on a labelled JSONL set: accuracy, per-class scores, confusion matrix", run: runEval})
 }
 
-const evalUsage = "radflag eval --task T --data F.jsonl [--model DIR | --model baseline:FILE | --baseline-train F.jsonl [--baseline-save FILE]] [--json] [--html F] [--batch N]"
+const evalUsage = "radflag eval --task T --data F.jsonl [--model DIR | --model baseline:FILE | --baseline-train F.jsonl [--baseline-save FILE]] [--transformer-only] [--json] [--html F] [--batch N]"
 
 func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("eval", flag.ContinueOnError)
