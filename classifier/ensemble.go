@@ -9,7 +9,6 @@ import (
 	"io/fs"
 	"math"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"time"
 
@@ -88,23 +87,23 @@ func loadCompanion(dir string, task Task, e *Ensemble) (*companion, string, erro
 	if err != nil {
 		return nil, "", fmt.Errorf("n-gram companion: %w", err)
 	}
-	if m.Task() != task.Name {
-		return nil, "", fmt.Errorf("n-gram companion %s was trained for task %q, not %q", e.File, m.Task(), task.Name)
-	}
-	got := m.Labels()
-	want := make([]baseline.Label, len(task.Labels))
-	for i, l := range task.Labels {
-		want[i] = baseline.Label{ID: l.ID, Name: l.Name}
-	}
-	slices.SortFunc(want, func(a, b baseline.Label) int { return a.ID - b.ID })
-	if !slices.Equal(got, want) {
-		return nil, "", fmt.Errorf("n-gram companion %s has labels %v, task %s has %v", e.File, got, task.Name, want)
+	if err := m.Fits(task.Name, baselineLabels(task)); err != nil {
+		return nil, "", fmt.Errorf("n-gram companion %s: %w", e.File, err)
 	}
 	names := make([]string, len(task.Labels))
 	for i, l := range task.Labels {
 		names[i] = l.Name
 	}
 	return &companion{m: m, weight: e.Weight, names: names}, digest, nil
+}
+
+// baselineLabels is the task's labels as the baseline package names them.
+func baselineLabels(t Task) []baseline.Label {
+	out := make([]baseline.Label, len(t.Labels))
+	for i, l := range t.Labels {
+		out[i] = baseline.Label{ID: l.ID, Name: l.Name}
+	}
+	return out
 }
 
 func short(s string) string {
@@ -234,12 +233,8 @@ func addCompanion(ctx context.Context, cfg CompanionConfig, man *Manifest, data 
 	if err != nil {
 		return nil, err
 	}
-	labels := make([]baseline.Label, len(task.Labels))
-	for i, l := range task.Labels {
-		labels[i] = baseline.Label{ID: l.ID, Name: l.Name}
-	}
 	start := time.Now()
-	bm, err := baseline.Train(ctx, baseline.Config{Task: task.Name, Labels: labels, Seed: cfg.Seed}, data)
+	bm, err := baseline.Train(ctx, baseline.Config{Task: task.Name, Labels: baselineLabels(task), Seed: cfg.Seed}, data)
 	if err != nil {
 		return nil, fmt.Errorf("train n-gram companion: %w", err)
 	}

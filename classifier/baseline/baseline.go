@@ -292,6 +292,21 @@ func (m *Model) PredictBatch(ctx context.Context, texts []string) ([]Prediction,
 // Labels returns the task's labels ordered by ID.
 func (m *Model) Labels() []Label { return slices.Clone(m.labels) }
 
+// Fits reports whether the model was trained for task with exactly these
+// labels (in any order): a model saved for another task, or with other
+// label ids or names, would answer in the wrong classes.
+func (m *Model) Fits(task string, labels []Label) error {
+	if m.task != "" && m.task != task {
+		return fmt.Errorf("trained for task %q, not %q", m.task, task)
+	}
+	want := slices.Clone(labels)
+	slices.SortFunc(want, func(a, b Label) int { return a.ID - b.ID })
+	if !slices.Equal(m.labels, want) {
+		return fmt.Errorf("labels %v do not match task %s labels %v", m.labels, task, want)
+	}
+	return nil
+}
+
 // Task returns the task the model was trained for.
 func (m *Model) Task() string { return m.task }
 

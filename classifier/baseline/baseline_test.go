@@ -260,3 +260,43 @@ func BenchmarkPredict(b *testing.B) {
 		m.Predict(text)
 	}
 }
+
+func TestFits(t *testing.T) {
+	m, err := Train(context.Background(), Config{Task: "pancreas", Labels: labels, MinDF: 1}, tinyTrain())
+	if err != nil {
+		t.Fatal(err)
+	}
+	reversed := slices.Clone(labels)
+	slices.Reverse(reversed)
+	renamed := slices.Clone(labels)
+	renamed[1].Name = "treated"
+	tests := []struct {
+		name   string
+		task   string
+		labels []Label
+		want   string // "" accepted
+	}{
+		{"same labels", "pancreas", labels, ""},
+		{"same labels in another order", "pancreas", reversed, ""},
+		{"another task", "ir_procedure", labels, `trained for task "pancreas", not "ir_procedure"`},
+		{"a label renamed", "pancreas", renamed, "do not match"},
+		{"a label missing", "pancreas", labels[:2], "do not match"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := m.Fits(tt.task, tt.labels)
+			if tt.want == "" {
+				if err != nil {
+					t.Fatalf("refused: %v", err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("error %v, want one saying %q", err, tt.want)
+			}
+		})
+	}
+	if !slices.Equal(reversed, func() []Label { r := slices.Clone(labels); slices.Reverse(r); return r }()) {
+		t.Error("Fits reordered its argument")
+	}
+}

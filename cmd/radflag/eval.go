@@ -9,7 +9,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	"github.com/radflag/radflag/classifier"
@@ -100,7 +99,7 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		if err != nil {
 			return err
 		}
-		if err := evalBaselineFits(m, task.Name, labels); err != nil {
+		if err := m.Fits(task.Name, evaluate.BaselineLabels(labels)); err != nil {
 			return fmt.Errorf("baseline model %s: %w", strings.TrimPrefix(*model, "baseline:"), err)
 		}
 		predict = evaluate.BaselinePredict(m)
@@ -173,17 +172,4 @@ func evalBaselineName(m *baseline.Model, trainFile string) string {
 		return fmt.Sprintf("baseline n-gram LR (trained on %s: %d reports, sha256 %s)", trainFile, info.Examples, d)
 	}
 	return fmt.Sprintf("baseline n-gram LR (%d training reports, sha256 %s)", info.Examples, d)
-}
-
-// evalBaselineFits refuses a saved baseline made for another task or other labels.
-func evalBaselineFits(m *baseline.Model, task string, labels []metrics.Label) error {
-	if m.Task() != "" && m.Task() != task {
-		return fmt.Errorf("trained for task %q, not %q", m.Task(), task)
-	}
-	want := evaluate.BaselineLabels(labels)
-	slices.SortFunc(want, func(a, b baseline.Label) int { return a.ID - b.ID })
-	if !slices.Equal(m.Labels(), want) {
-		return fmt.Errorf("labels %v do not match task %s labels %v", m.Labels(), task, want)
-	}
-	return nil
 }

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"slices"
 	"sort"
 	"strings"
 
@@ -35,16 +34,12 @@ func loadBaselineModel(task classifier.Task, path string) (worker.Model, io.Clos
 	if err != nil {
 		return nil, nil, fmt.Errorf("baseline model %s: %w", path, err)
 	}
-	if m.Task() != "" && m.Task() != task.Name {
-		return nil, nil, fmt.Errorf("baseline model %s: trained for task %q, not %q", path, m.Task(), task.Name)
-	}
-	want := make([]baseline.Label, len(task.Labels))
+	labels := make([]baseline.Label, len(task.Labels))
 	for i, l := range task.Labels {
-		want[i] = baseline.Label{ID: l.ID, Name: l.Name}
+		labels[i] = baseline.Label{ID: l.ID, Name: l.Name}
 	}
-	slices.SortFunc(want, func(a, b baseline.Label) int { return a.ID - b.ID })
-	if !slices.Equal(m.Labels(), want) {
-		return nil, nil, fmt.Errorf("baseline model %s: labels %v do not match task %s labels %v", path, m.Labels(), task.Name, want)
+	if err := m.Fits(task.Name, labels); err != nil {
+		return nil, nil, fmt.Errorf("baseline model %s: %w", path, err)
 	}
 	sum := sha256.Sum256(b)
 	digest := hex.EncodeToString(sum[:])
