@@ -76,16 +76,24 @@ func BenchmarkPredict(b *testing.B) {
 	}
 }
 
-// BenchmarkLoad measures loading (ONNX parse, graph build) of the model.
+// BenchmarkLoad measures loading (ONNX parse, graph build) of the model, as
+// shipped and the transformer alone (without reading its companion).
 func BenchmarkLoad(b *testing.B) {
 	task := benchTask(b)
 	cache := b.TempDir()
-	for i := 0; i < b.N; i++ {
-		m, err := Load(context.Background(), Config{Task: task, CacheDir: cache})
-		if err != nil {
-			b.Fatal(err)
-		}
-		m.Close()
+	for _, v := range []struct {
+		name            string
+		transformerOnly bool
+	}{{"model", false}, {"transformer-only", true}} {
+		b.Run(v.name, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				m, err := Load(context.Background(), Config{Task: task, CacheDir: cache, TransformerOnly: v.transformerOnly})
+				if err != nil {
+					b.Fatal(err)
+				}
+				m.Close()
+			}
+		})
 	}
 }
 
