@@ -5,14 +5,15 @@
 # reports, scores the pair on the hand-written development set
 # (testdata/dev, the only set used to choose between recipes), and copies
 # the model directories into models/.
-#   pancreas: 1,000 steps, about 27 minutes on 2 CPU cores (1.3-1.5 s a
-#     step plus 11 validations of 300 synthetic reports), and 20-30 s for the
-#     companion; the 29-minute bound on the loop keeps a slower machine
-#     within the 30-minute target, at the price of stopping early and
-#     averaging fewer checkpoints than the shipped model.
-#   ir_procedure: 1,200 steps, about 28 minutes; 1,000 steps scored 0.941 on
-#     dev against 0.970, so the shipped model keeps 1,200 (the 45-minute
-#     bound only guards against a much slower machine).
+#   pancreas: 1,000 steps, 24 minutes on 2 CPU cores, measured with the
+#     ir_procedure run alongside (1.4 s a step, a validation on 300
+#     synthetic reports every 100), 14 s of it the companion; the 29-minute bound on
+#     the loop keeps a slower machine within the 30-minute target, at the
+#     price of stopping early and averaging fewer checkpoints than the
+#     shipped model.
+#   ir_procedure: 1,200 steps, 29 minutes (17 s the companion); 1,000 steps
+#     scored 0.941 on dev against 0.970, so the shipped model keeps 1,200
+#     (the 45-minute bound only guards against a much slower machine).
 # The validation sets are synthetic and score 0.99-1.00 after a few hundred
 # steps: they only report progress (the weights are the average of the
 # second half's checkpoints, not the best validation), so 300 reports are
