@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -146,7 +147,7 @@ func TestCompanionEvidence(t *testing.T) {
 	unseen := 0
 	for _, s := range sents {
 		_, ids := m.tk.FitIDs(without(text, s), m.info.MaxTokens)
-		if fmt.Sprint(ids) != fmt.Sprint(base) || want[s.Start] <= 1e-9 {
+		if !slices.Equal(ids, base) || want[s.Start] <= 1e-9 {
 			continue
 		}
 		unseen++
@@ -156,6 +157,29 @@ func TestCompanionEvidence(t *testing.T) {
 	}
 	if unseen == 0 {
 		t.Fatal("no sentence outside the transformer's window supports the answer: the text does not exercise the companion's share")
+	}
+
+	// Screened (the default path): fewer sentences, each with the weight
+	// full occlusion of the pair gives.
+	if seenN := len(sents) - countUnseen(m, text, sents); seenN <= 2 {
+		t.Fatalf("%d sentences seen by the transformer: a screen of 2 would not screen", seenN)
+	}
+	screened, err := Load(context.Background(), Config{Task: task, BatchSize: 8, MaxEvidenceSentences: 100, TopEvidence: 100, EvidenceScreen: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer screened.Close()
+	sev, err := screened.Explain(context.Background(), text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sev) == 0 {
+		t.Fatal("no screened evidence")
+	}
+	for _, e := range sev {
+		if w, ok := want[e.Start]; !ok || math.Abs(w-e.Weight) > 1e-5 {
+			t.Errorf("screened sentence %q: weight %g, removing it moves the pair by %g", e.Sentence, e.Weight, w)
+		}
 	}
 }
 
@@ -292,6 +316,18 @@ func TestCompanionForSiteModel(t *testing.T) {
 			t.Errorf("TransformerOnly %v: version %s companion %q, want %s and companion %v", c.transformerOnly, info.Version, info.Companion, c.version, c.companion)
 		}
 	}
+}
+
+// countUnseen counts the sentences whose removal leaves m's input unchanged.
+func countUnseen(m *Model, text string, sents []Span) int {
+	_, base := m.tk.FitIDs(text, m.info.MaxTokens)
+	n := 0
+	for _, s := range sents {
+		if _, ids := m.tk.FitIDs(without(text, s), m.info.MaxTokens); slices.Equal(ids, base) {
+			n++
+		}
+	}
+	return n
 }
 
 func appendTo(t *testing.T, path, s string) {

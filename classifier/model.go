@@ -584,9 +584,13 @@ func (m *Model) evidence(ctx context.Context, text string, probs []float64) ([]E
 		}
 	}
 	seen = longest(seen, m.cfg.MaxEvidenceSentences)
+	var ngText []float64 // the companion's reading of the whole text
+	if m.ng != nil {
+		ngText = m.ng.probs(text)
+	}
 	if k := m.cfg.EvidenceScreen; k > 0 && len(seen) > k {
 		var err error
-		if seen, probs, err = m.screen(ctx, text, base, probs, seen, k); err != nil {
+		if seen, probs, err = m.screen(ctx, text, base, probs, ngText, seen, k); err != nil {
 			return nil, err
 		}
 	}
@@ -600,10 +604,6 @@ func (m *Model) evidence(ctx context.Context, text string, probs []float64) ([]E
 	pp, err := m.probabilitiesIDs(ctx, seqs)
 	if err != nil {
 		return nil, fmt.Errorf("evidence: %w", err)
-	}
-	var ngText []float64
-	if m.ng != nil {
-		ngText = m.ng.probs(text)
 	}
 	if probs == nil {
 		probs = pp[len(seen)]
@@ -666,8 +666,9 @@ type occlusion struct {
 // a sentence alone costs a row of a few dozen tokens where its occlusion
 // costs a full one: a long report's evidence takes about two thirds of the
 // time of removing every sentence in turn (BenchmarkExplain). It returns the text's
-// probabilities too, computed in the same call when probs is nil.
-func (m *Model) screen(ctx context.Context, text string, base []int, probs []float64, seen []occlusion, k int) ([]occlusion, []float64, error) {
+// probabilities too, computed in the same call when probs is nil (mixed
+// with ngText, the companion's reading of the text, when there is one).
+func (m *Model) screen(ctx context.Context, text string, base []int, probs, ngText []float64, seen []occlusion, k int) ([]occlusion, []float64, error) {
 	seqs := make([][]int, 0, len(seen)+1)
 	for _, c := range seen {
 		_, ids := m.tk.FitIDs(text[c.s.Start:c.s.End], m.info.MaxTokens)
@@ -683,7 +684,7 @@ func (m *Model) screen(ctx context.Context, text string, base []int, probs []flo
 	if probs == nil {
 		probs = pp[len(seen)]
 		if m.ng != nil {
-			probs = m.ng.mix(probs, m.ng.probs(text))
+			probs = m.ng.mix(probs, ngText)
 		}
 	}
 	if m.ng != nil {
