@@ -2,13 +2,14 @@ package classifier
 
 import (
 	"context"
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/radflag/radflag/classifier/gemm"
-	"github.com/radflag/radflag/classifier/onnx"
 	"github.com/radflag/radflag/classifier/transformer"
 )
 
@@ -75,25 +76,20 @@ func reexport(b *testing.B, dir string) string {
 	if err != nil {
 		b.Fatal(err)
 	}
-	inits, err := onnx.ReadInitializers(mb)
+	w, err := transformer.WeightsFromONNX(mb)
 	if err != nil {
 		b.Fatal(err)
-	}
-	w := transformer.Weights{}
-	for n, t := range inits {
-		dims := make([]int, len(t.Dims))
-		for i, d := range t.Dims {
-			dims[i] = int(d)
-		}
-		w[n] = &transformer.Param{Dims: dims, Data: t.Float}
 	}
 	model, err := transformer.ONNX(man.Architecture.Config, w)
 	if err != nil {
 		b.Fatal(err)
 	}
 	out := b.TempDir()
-	for _, f := range []string{"config.json", "tokenizer.json", manifestFile} {
+	for _, f := range []string{"config.json", "tokenizer.json", manifestFile, CompanionFile} {
 		data, err := os.ReadFile(filepath.Join(dir, f))
+		if f == CompanionFile && errors.Is(err, fs.ErrNotExist) {
+			continue // a model without an n-gram companion
+		}
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -30,8 +30,9 @@ import (
 //     ones[N, 1]·v[1, k], and a column c ([N, 1], a row's mean) becomes
 //     [N, h] as c·ones[1, h]: each output is one product with 1, exact;
 //   - LayerNorm is written out as onnx-gomlx expands LayerNormalization
-//     (mean, centre, mean square, divide by sqrt(var + eps), scale, shift),
+//     (mean, centre, mean square, times 1/sqrt(var + eps), scale, shift),
 //     with its row sums as x·ones[h, 1] (the same sequential sum);
+//   - GELU is exact but has no Erf op (see gelu.go);
 //   - the attention mask bias is expanded once per batch to [batch, heads,
 //     sequence, sequence] and shared by every layer;
 //   - position and token type embeddings are products too (simplego's
@@ -121,12 +122,12 @@ func ONNX(c Config, w Weights) ([]byte, error) {
 	// sequence, heads, head size] (Shape of input_ids, then Concat), as
 	// Hugging Face exports do.
 	headShape := g.Op("Concat", []string{shape, g.ConstInts("const_head_dims", nh, dh)}, onnx.AttrInt("axis", 0))
-	scale := g.ConstFloat("const_scale", float32(math.Sqrt(float64(dh))))
-	var sqrt2, one, half string
+	// A product with 1/√dh, not a quotient by √dh: simplego's Div costs
+	// more than its Mul, and the two differ by at most one rounding.
+	invScale := g.ConstFloat("const_inv_scale", float32(1/math.Sqrt(float64(dh))))
+	var gelu *geluConsts
 	if c.Activation != "relu" {
-		sqrt2 = g.ConstFloat("const_sqrt2", float32(math.Sqrt2))
-		one = g.ConstFloat("const_one_gelu", 1)
-		half = g.ConstFloat("const_half", 0.5)
+		gelu = newGeluConsts(g)
 	}
 
 	for i := 0; i < c.Layers; i++ {
@@ -145,7 +146,7 @@ func ONNX(c Config, w Weights) ([]byte, error) {
 		k := proj("attention.self.key", 0, 2, 3, 1)
 		v := proj("attention.self.value", 0, 2, 1, 3)
 		scores := g.Op("MatMul", []string{q, k})
-		scores = g.Op("Div", []string{scores, scale})
+		scores = g.Op("Mul", []string{scores, invScale})
 		scores = g.Op("Add", []string{scores, maskFull})
 		probs := g.Op("Softmax", []string{scores}, onnx.AttrInt("axis", -1))
 		att := g.Op("MatMul", []string{probs, v})
@@ -158,8 +159,7 @@ func ONNX(c Config, w Weights) ([]byte, error) {
 		if c.Activation == "relu" {
 			f = g.Op("Relu", []string{f})
 		} else {
-			erf := g.Op("Erf", []string{g.Op("Div", []string{f, sqrt2})})
-			f = g.Op("Mul", []string{g.Op("Mul", []string{f, g.Op("Add", []string{erf, one})}), half})
+			f = gelu.op(f)
 		}
 		f = b.dense(f, p+"output.dense")
 		x = b.layerNorm(g.Op("Add", []string{f, x}), p+"output.LayerNorm")
@@ -215,14 +215,16 @@ func (b *bcast) dense(x, name string) string {
 
 // layerNorm is LayerNormalization over the last axis as onnx-gomlx
 // (v0.4.2) expands the op: mean = sum/h, centred = x − mean, var =
-// sum(centred²)/h, (centred / sqrt(var + eps))·scale + bias.
+// sum(centred²)/h, (centred · 1/sqrt(var + eps))·scale + bias.
 func (b *bcast) layerNorm(x, name string) string {
 	g := b.g
 	mean := g.Op("Mul", []string{g.Op("MatMul", []string{x, b.onesCol}), b.invH})
 	centred := g.Op("Sub", []string{x, b.cols(mean)})
 	variance := g.Op("Mul", []string{g.Op("MatMul", []string{g.Op("Mul", []string{centred, centred}), b.onesCol}), b.invH})
-	std := g.Op("Sqrt", []string{g.Op("Add", []string{variance, b.eps})})
-	normed := g.Op("Div", []string{centred, b.cols(std)})
+	// 1/std on the [N, 1] column, then a product on [N, hidden]: one
+	// division a row instead of one an element.
+	invStd := g.Op("Reciprocal", []string{g.Op("Sqrt", []string{g.Op("Add", []string{variance, b.eps})})})
+	normed := g.Op("Mul", []string{centred, b.cols(invStd)})
 	return g.Op("Add", []string{g.Op("Mul", []string{normed, b.rows(name + ".weight")}), b.rows(name + ".bias")})
 }
 
@@ -309,4 +311,32 @@ func writeFileAtomic(path string, data []byte) error {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil
+}
+
+// WeightsFromONNX reads the weights back from a model ONNX wrote (its
+// initializers, under their Hugging Face names), to write the same model
+// again with the current writer.
+func WeightsFromONNX(model []byte) (Weights, error) {
+	inits, err := onnx.ReadInitializers(model)
+	if err != nil {
+		return nil, err
+	}
+	w := Weights{}
+	for n, t := range inits {
+		if t.Type != onnx.Float {
+			continue // not a weight
+		}
+		dims := make([]int, len(t.Dims))
+		for i, d := range t.Dims {
+			dims[i] = int(d)
+		}
+		w[n] = &Param{Dims: dims, Data: t.Float}
+	}
+	return w, nil
+}
+
+// WriteModelFile writes model.onnx into dir atomically (a reader sees the
+// old file or the new one, never half of one).
+func WriteModelFile(dir string, model []byte) error {
+	return writeFileAtomic(filepath.Join(dir, "model.onnx"), model)
 }

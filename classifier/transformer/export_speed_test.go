@@ -19,7 +19,6 @@ import (
 	"github.com/knights-analytics/hugot/pipelines"
 
 	"github.com/radflag/radflag/classifier/gemm"
-	"github.com/radflag/radflag/classifier/onnx"
 )
 
 // graphRunner runs one model.onnx through hugot's Go backend on token ids.
@@ -127,17 +126,9 @@ func shippedWeights(tb testing.TB) (Config, Weights, []byte, bool) {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	inits, err := onnx.ReadInitializers(mb)
+	w, err := WeightsFromONNX(mb)
 	if err != nil {
 		tb.Fatal(err)
-	}
-	w := Weights{}
-	for n, t := range inits {
-		dims := make([]int, len(t.Dims))
-		for i, d := range t.Dims {
-			dims[i] = int(d)
-		}
-		w[n] = &Param{Dims: dims, Data: t.Float}
 	}
 	return man.Architecture, w, tj, true
 }
