@@ -1,0 +1,167 @@
+package classifier
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"math"
+	"os"
+	"path/filepath"
+
+	"github.com/radflag/radflag/classifier/transformer"
+)
+
+// ReexportTolerance is the largest difference in any class probability
+// Reexport accepts between the old graph and the new one on the check texts.
+// The writer's rewrites are exact to float32 rounding (about 1e-6 here), so
+// a larger difference means the new graph computes something else.
+const ReexportTolerance = 1e-4
+
+// ReexportConfig names a radflag-trained model directory to rewrite.
+type ReexportConfig struct {
+	Task Task
+	Dir  string
+	// Check are texts both graphs must classify alike (the same labels,
+	// every probability within ReexportTolerance) before the new graph
+	// replaces the old one. At least one.
+	Check []string
+	Log   func(format string, args ...any)
+}
+
+// Reexported says what Reexport did.
+type Reexported struct {
+	Changed    bool // false: model.onnx was already the current writer's
+	OldVersion string
+	NewVersion string
+	OldDigest  string // sha256 of model.onnx before
+	NewDigest  string
+	Checked    int     // check texts
+	MaxDiff    float64 // largest probability difference on them
+}
+
+// Reexport writes a radflag-trained model's model.onnx again from its own
+// weights with the current ONNX writer, so a model trained before a faster
+// graph was written gets it without retraining (the weights, tokenizer and
+// companion stay as they are). The new graph must classify cfg.Check as the
+// old one does, or nothing is written. The new model.onnx has a new digest,
+// so radflag.json gets new versions (the transformer's and, with a
+// companion, the pair's): results of the new graph are never taken for the
+// old one's.
+func Reexport(ctx context.Context, cfg ReexportConfig) (*Reexported, error) {
+	logf := cfg.Log
+	if logf == nil {
+		logf = func(string, ...any) {}
+	}
+	if err := cfg.Task.Validate(); err != nil {
+		return nil, err
+	}
+	if len(cfg.Check) == 0 {
+		return nil, errors.New("re-export: no texts to check the new graph on")
+	}
+	man, err := readManifest(cfg.Dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, fmt.Errorf("model directory %s has no %s: only a model radflag trained can be re-exported (its graph is radflag's own)", cfg.Dir, manifestFile)
+	case err != nil:
+		return nil, fmt.Errorf("model directory %s: %w", cfg.Dir, err)
+	case man.Task != cfg.Task.Name:
+		return nil, fmt.Errorf("model directory %s is for task %q, not %q", cfg.Dir, man.Task, cfg.Task.Name)
+	case man.Architecture.Type != "bert":
+		return nil, fmt.Errorf("model directory %s: architecture %q, want bert", cfg.Dir, man.Architecture.Type)
+	}
+	path := filepath.Join(cfg.Dir, "model.onnx")
+	old, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("re-export: %w", err)
+	}
+	w, err := transformer.WeightsFromONNX(old)
+	if err != nil {
+		return nil, fmt.Errorf("re-export: read weights from %s: %w", path, err)
+	}
+	model, err := transformer.ONNX(man.Architecture.Config, w)
+	if err != nil {
+		return nil, fmt.Errorf("re-export %s: %w", path, err)
+	}
+	res := &Reexported{OldVersion: man.Version, NewVersion: man.Version, OldDigest: sha256Hex(old), NewDigest: sha256Hex(model)}
+	if bytes.Equal(model, old) {
+		return res, nil
+	}
+
+	// The new graph beside the old one, in a copy of the directory.
+	tmp, err := os.MkdirTemp("", "radflag-reexport-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(tmp)
+	ents, err := os.ReadDir(cfg.Dir)
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range ents {
+		if !e.Type().IsRegular() || e.Name() == "model.onnx" {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(cfg.Dir, e.Name()))
+		if err != nil {
+			return nil, err
+		}
+		if err := os.WriteFile(filepath.Join(tmp, e.Name()), b, 0o644); err != nil {
+			return nil, err
+		}
+	}
+	if err := transformer.WriteModelFile(tmp, model); err != nil {
+		return nil, err
+	}
+	before, err := predictDir(ctx, cfg.Task, cfg.Dir, cfg.Check)
+	if err != nil {
+		return nil, fmt.Errorf("re-export: the old graph: %w", err)
+	}
+	after, err := predictDir(ctx, cfg.Task, tmp, cfg.Check)
+	if err != nil {
+		return nil, fmt.Errorf("re-export: the new graph: %w", err)
+	}
+	for i := range before {
+		if before[i].Label != after[i].Label {
+			return nil, fmt.Errorf("re-export refused: check text %d is %s with the old graph and %s with the new one", i+1, before[i].LabelName, after[i].LabelName)
+		}
+		for k, p := range before[i].Probabilities {
+			res.MaxDiff = max(res.MaxDiff, math.Abs(p-after[i].Probabilities[k]))
+		}
+	}
+	res.Checked = len(cfg.Check)
+	if res.MaxDiff > ReexportTolerance {
+		return nil, fmt.Errorf("re-export refused: a probability differs by %.3g between the old graph and the new one (at most %g allowed)", res.MaxDiff, ReexportTolerance)
+	}
+	logf("%d texts classified alike by both graphs, probabilities within %.2g", res.Checked, res.MaxDiff)
+
+	// The versions as Train and AddCompanion would have written them for
+	// this model.onnx.
+	transformerVersion := man.Created.Format("20060102") + "-" + res.NewDigest[:8]
+	if man.Ensemble != nil {
+		man.Ensemble.Transformer = transformerVersion
+		man.Version = man.Created.Format("20060102") + "-" + ensembleDigest(res.NewDigest, man.Ensemble.SHA256, man.Ensemble.Weight)[:8]
+	} else {
+		man.Version = transformerVersion
+	}
+	res.NewVersion, res.Changed = man.Version, true
+	if err := transformer.WriteModelFile(cfg.Dir, model); err != nil {
+		return nil, err
+	}
+	if err := writeManifest(cfg.Dir, man); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// predictDir classifies texts with the transformer of a model directory.
+func predictDir(ctx context.Context, task Task, dir string, texts []string) ([]Prediction, error) {
+	task.ModelDir = dir
+	m, err := Load(ctx, Config{Task: task, TransformerOnly: true})
+	if err != nil {
+		return nil, err
+	}
+	defer m.Close()
+	return m.Predict(ctx, texts)
+}
