@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -35,7 +36,16 @@ var fhirRequests = prometheus.NewCounterVec(prometheus.CounterOpts{
 	Help: "Requests writeback made to the FHIR server, by operation and status class (2xx, 4xx, 5xx, error).",
 }, []string{"op", "status"})
 
-func init() { metrics.MustRegister(fhirRequests) }
+// fhirSeconds is how long the FHIR server takes to answer writeback, by
+// operation (retries included): a slow server shows here before it shows
+// in radflag_e2e_latency_seconds.
+var fhirSeconds = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+	Name:    "radflag_fhir_request_seconds",
+	Help:    "Time writeback waits for the FHIR server, by operation (read, search, create, update), retries included.",
+	Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
+}, []string{"op"})
+
+func init() { metrics.MustRegister(fhirRequests, fhirSeconds) }
 
 // HTTPError is a FHIR server's refusal: the status and the body (usually an
 // OperationOutcome).
@@ -226,7 +236,9 @@ func tokenParam(system, value string) string {
 }
 
 func (c *rest) request(ctx context.Context, op string, req fhir.Request) (int, []byte, error) {
+	start := time.Now()
 	resp, err := c.c.Do(ctx, req)
+	fhirSeconds.WithLabelValues(op).Observe(time.Since(start).Seconds())
 	if err != nil {
 		var se *fhir.StatusError
 		if errors.As(err, &se) {

@@ -435,7 +435,8 @@ worklist:
 	metricsText, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	for _, want := range []string{`radflag_reports_stored_total{source="hl7"}`, `radflag_reports_stored_total{source="fhir"}`,
-		`radflag_reports_rejected_total{`, `radflag_results_total{`, `radflag_mllp_messages_total{ack="AR"}`} {
+		`radflag_reports_rejected_total{`, `radflag_results_total{`, `radflag_mllp_messages_total{ack="AR"}`,
+		`radflag_fhir_request_seconds_count{op="create"}`} {
 		if !bytes.Contains(metricsText, []byte(want)) {
 			t.Errorf("/metrics lacks %s", want)
 		}
