@@ -16,7 +16,9 @@ package main
 // RADFLAG_TEST_BENCH_RATE (reports/s, default 100), RADFLAG_TEST_BENCH_SECONDS
 // (default 30), RADFLAG_TEST_BENCH_BATCH (classify.batch_size, default 32),
 // RADFLAG_TEST_BENCH_MIX (clinical, default, or balanced: see below),
-// RADFLAG_TEST_BENCH_OUT (a file for the summary).
+// RADFLAG_TEST_BENCH_OUT (a file for the summary), RADFLAG_TEST_BENCH_TRACE
+// (a CSV file: each resource's report, when it was sent, and its latency to
+// the result and to the resource).
 
 import (
 	"context"
@@ -31,6 +33,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
+
 	"github.com/radflag/radflag/adapters/mllp"
 	"github.com/radflag/radflag/adapters/natsbus"
 	"github.com/radflag/radflag/adapters/natsbus/natstest"
@@ -38,7 +42,9 @@ import (
 	"github.com/radflag/radflag/classifier/synth"
 	"github.com/radflag/radflag/classifier/tokenizer"
 	"github.com/radflag/radflag/classifier/transformer"
+	"github.com/radflag/radflag/internal/metrics"
 	"github.com/radflag/radflag/models"
+	"github.com/radflag/radflag/pipeline"
 	"github.com/radflag/radflag/worker/workertest"
 	"github.com/radflag/radflag/writeback"
 	"github.com/radflag/radflag/writeback/fhirpeer"
@@ -241,7 +247,29 @@ func TestBenchE2E(t *testing.T) {
 	}
 	drained := time.Since(start)
 
-	var lat []float64
+	// When each result was made (the batch classified; a flag's evidence
+	// is computed after), by the identifier writeback gives its resource:
+	// the resources' latency split into the classify stage and what comes
+	// after it (evidence, publishing, writeback, the FHIR server).
+	classified := map[string]time.Time{}
+	rc, err := bus.JetStream().OrderedConsumer(ctx, natsbus.StreamResults, jetstream.OrderedConsumerConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range wantResults {
+		m, err := rc.Next(jetstream.FetchMaxWait(5 * time.Second))
+		if err != nil {
+			t.Fatalf("read results: %v", err)
+		}
+		r, err := pipeline.UnmarshalResult(m.Data())
+		if err != nil {
+			t.Fatal(err)
+		}
+		classified[r.ReportID+":"+r.Task] = r.CreatedAt
+	}
+
+	var lat, latClassify []float64
+	var trace strings.Builder // RADFLAG_TEST_BENCH_TRACE: one line per resource
 	byType := map[string]int{}
 	for _, typ := range []string{"Flag", "Observation"} {
 		raws, err := peer.Search(ctx, typ, nil)
@@ -269,25 +297,84 @@ func TestBenchE2E(t *testing.T) {
 					t.Fatalf("identifier %q", id.Value)
 				}
 				lat = append(lat, r.Meta.LastUpdated.Sub(sentAt[i]).Seconds())
+				if at, ok := classified[id.Value]; ok {
+					latClassify = append(latClassify, at.Sub(sentAt[i]).Seconds())
+					fmt.Fprintf(&trace, "%s,%d,%.3f,%.3f,%.3f\n", typ, i, sentAt[i].Sub(start).Seconds(), at.Sub(sentAt[i]).Seconds(), r.Meta.LastUpdated.Sub(sentAt[i]).Seconds())
+				}
 				byType[typ]++
 			}
 		}
 	}
 	sort.Float64s(lat)
+	sort.Float64s(latClassify)
 	if byType["Observation"] != nIR {
 		t.Errorf("%d Observations for %d procedure reports", byType["Observation"], nIR)
 	}
 	stop()
+	creates, createMean, createP50, createP99, ops := fhirCreateTimes(t)
 	summary := fmt.Sprintf("mix: %s\nmodel: %s\nrate %d reports/s for %d s (%d reports: %d diagnostic, %d procedure; sent in %.1f s, slowest MLLP ACK %s), batch %d\n"+
 		"all %d results written %.1f s after the first report\nresources: %d Flags, %d Observations\n"+
-		"report sent → resource in FHIR: p50 %.3f s, p90 %.3f s, p99 %.3f s, max %.3f s\n",
+		"report sent → resource in FHIR: p50 %.3f s, p90 %.3f s, p99 %.3f s, max %.3f s\n"+
+		"  of which report sent → classified (before a flag's evidence), same resources: p50 %.3f s, p90 %.3f s, p99 %.3f s, max %.3f s\n"+
+		"FHIR server's answer to writeback's %d creates (radflag_fhir_request_seconds): mean %.3f s, p50 ≤ %g s, p99 ≤ %g s; requests by operation: %s\n",
 		mix, modelDesc, rate, seconds, n, n-nIR, nIR, sendDur.Seconds(), ackMax.Round(time.Millisecond), batch,
 		wantResults, drained.Seconds(), byType["Flag"], byType["Observation"],
-		pct(lat, 50), pct(lat, 90), pct(lat, 99), pct(lat, 100))
+		pct(lat, 50), pct(lat, 90), pct(lat, 99), pct(lat, 100),
+		pct(latClassify, 50), pct(latClassify, 90), pct(latClassify, 99), pct(latClassify, 100),
+		creates, createMean, createP50, createP99, ops)
 	t.Log("\n" + summary)
+	if out := os.Getenv("RADFLAG_TEST_BENCH_TRACE"); out != "" {
+		if err := os.WriteFile(out, []byte("type,report,sent_s,classified_s,written_s\n"+trace.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if out := os.Getenv("RADFLAG_TEST_BENCH_OUT"); out != "" {
 		if err := os.WriteFile(out, []byte(summary), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
+}
+
+// fhirCreateTimes reads radflag_fhir_request_seconds from this process's
+// registry: how many creates, their mean, the bucket bounds that hold their
+// median and 99th percentile, and the count of every operation.
+func fhirCreateTimes(t *testing.T) (n uint64, mean, p50, p99 float64, ops string) {
+	t.Helper()
+	fams, err := metrics.Registry.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range fams {
+		if f.GetName() != "radflag_fhir_request_seconds" {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "op" {
+					ops += fmt.Sprintf(" %s %d", l.GetValue(), m.GetHistogram().GetSampleCount())
+				}
+			}
+		}
+		for _, m := range f.GetMetric() {
+			create := false
+			for _, l := range m.GetLabel() {
+				create = create || (l.GetName() == "op" && l.GetValue() == "create")
+			}
+			h := m.GetHistogram()
+			if !create || h.GetSampleCount() == 0 {
+				continue
+			}
+			n = h.GetSampleCount()
+			bound := func(q float64) float64 {
+				for _, b := range h.GetBucket() {
+					if float64(b.GetCumulativeCount()) >= q*float64(n) {
+						return b.GetUpperBound()
+					}
+				}
+				return math.Inf(1)
+			}
+			return n, h.GetSampleSum() / float64(n), bound(0.5), bound(0.99), strings.TrimSpace(ops)
+		}
+	}
+	return 0, 0, 0, 0, strings.TrimSpace(ops)
 }
