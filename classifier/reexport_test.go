@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/radflag/radflag/classifier/transformer"
+	"github.com/radflag/radflag/models"
 )
 
 func TestReexport(t *testing.T) {
@@ -110,4 +111,38 @@ func TestReexport(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestShippedModelsUseCurrentGraph: the built-in models' model.onnx is what
+// the current writer makes of their weights. A writer change that fails
+// this needs `radflag reexport` on models/ (or a retraining), so the shipped
+// models run the graph the tests and benchmarks describe.
+func TestShippedModelsUseCurrentGraph(t *testing.T) {
+	for _, name := range models.Tasks() {
+		t.Run(name, func(t *testing.T) {
+			dir, err := models.Extract(name, t.TempDir())
+			if err != nil {
+				t.Fatal(err)
+			}
+			man, err := readManifest(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			shipped, err := os.ReadFile(filepath.Join(dir, "model.onnx"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			w, err := transformer.WeightsFromONNX(shipped)
+			if err != nil {
+				t.Fatal(err)
+			}
+			current, err := transformer.ONNX(man.Architecture.Config, w)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(current, shipped) {
+				t.Fatalf("models/%s/model.onnx is not the current writer's graph: run radflag reexport --task %s --model models/%s --check testdata/dev/%s.jsonl", name, name, name, name)
+			}
+		})
+	}
 }
