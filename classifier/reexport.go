@@ -32,7 +32,7 @@ type ReexportConfig struct {
 
 // Reexported says what Reexport did.
 type Reexported struct {
-	Changed    bool // false: model.onnx was already the current writer's
+	Changed    bool // false: model.onnx was already the current writer's, radflag.json its versions
 	OldVersion string
 	NewVersion string
 	OldDigest  string // sha256 of model.onnx before
@@ -84,20 +84,54 @@ func Reexport(ctx context.Context, cfg ReexportConfig) (*Reexported, error) {
 	if err != nil {
 		return nil, fmt.Errorf("re-export %s: %w", path, err)
 	}
-	res := &Reexported{OldVersion: man.Version, NewVersion: man.Version, OldDigest: sha256Hex(old), NewDigest: sha256Hex(model)}
-	if bytes.Equal(model, old) {
+	res := &Reexported{OldVersion: man.Version, OldDigest: sha256Hex(old), NewDigest: sha256Hex(model)}
+	if !bytes.Equal(model, old) {
+		if err := checkGraphs(ctx, cfg, model, res); err != nil {
+			return nil, err
+		}
+		logf("%d texts classified alike by both graphs, probabilities within %.2g", res.Checked, res.MaxDiff)
+		res.Changed = true
+	}
+	// The versions as Train and AddCompanion write them for this
+	// model.onnx. A run stopped between writing model.onnx and radflag.json
+	// left them stale: the next run mends them.
+	oldTransformer := man.Version
+	transformerVersion := man.Created.Format("20060102") + "-" + res.NewDigest[:8]
+	if man.Ensemble != nil {
+		oldTransformer = man.Ensemble.Transformer
+		man.Ensemble.Transformer = transformerVersion
+		man.Version = man.Created.Format("20060102") + "-" + ensembleDigest(res.NewDigest, man.Ensemble.SHA256, man.Ensemble.Weight)[:8]
+	} else {
+		man.Version = transformerVersion
+	}
+	res.NewVersion = man.Version
+	if !res.Changed && man.Version == res.OldVersion && transformerVersion == oldTransformer {
 		return res, nil
 	}
+	res.Changed = true
+	if !bytes.Equal(model, old) {
+		if err := transformer.WriteModelFile(cfg.Dir, model); err != nil {
+			return nil, err
+		}
+	}
+	if err := writeManifest(cfg.Dir, man); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
 
-	// The new graph beside the old one, in a copy of the directory.
+// checkGraphs classifies cfg.Check with the directory's graph and with
+// model, the new one, in a copy of the directory, and refuses any
+// difference beyond ReexportTolerance.
+func checkGraphs(ctx context.Context, cfg ReexportConfig, model []byte, res *Reexported) error {
 	tmp, err := os.MkdirTemp("", "radflag-reexport-")
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer os.RemoveAll(tmp)
 	ents, err := os.ReadDir(cfg.Dir)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	for _, e := range ents {
 		if !e.Type().IsRegular() || e.Name() == "model.onnx" {
@@ -105,26 +139,26 @@ func Reexport(ctx context.Context, cfg ReexportConfig) (*Reexported, error) {
 		}
 		b, err := os.ReadFile(filepath.Join(cfg.Dir, e.Name()))
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if err := os.WriteFile(filepath.Join(tmp, e.Name()), b, 0o644); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	if err := transformer.WriteModelFile(tmp, model); err != nil {
-		return nil, err
+		return err
 	}
 	before, err := predictDir(ctx, cfg.Task, cfg.Dir, cfg.Check)
 	if err != nil {
-		return nil, fmt.Errorf("re-export: the old graph: %w", err)
+		return fmt.Errorf("re-export: the old graph: %w", err)
 	}
 	after, err := predictDir(ctx, cfg.Task, tmp, cfg.Check)
 	if err != nil {
-		return nil, fmt.Errorf("re-export: the new graph: %w", err)
+		return fmt.Errorf("re-export: the new graph: %w", err)
 	}
 	for i := range before {
 		if before[i].Label != after[i].Label {
-			return nil, fmt.Errorf("re-export refused: check text %d is %s with the old graph and %s with the new one", i+1, before[i].LabelName, after[i].LabelName)
+			return fmt.Errorf("re-export refused: check text %d is %s with the old graph and %s with the new one", i+1, before[i].LabelName, after[i].LabelName)
 		}
 		for k, p := range before[i].Probabilities {
 			res.MaxDiff = max(res.MaxDiff, math.Abs(p-after[i].Probabilities[k]))
@@ -132,27 +166,9 @@ func Reexport(ctx context.Context, cfg ReexportConfig) (*Reexported, error) {
 	}
 	res.Checked = len(cfg.Check)
 	if res.MaxDiff > ReexportTolerance {
-		return nil, fmt.Errorf("re-export refused: a probability differs by %.3g between the old graph and the new one (at most %g allowed)", res.MaxDiff, ReexportTolerance)
+		return fmt.Errorf("re-export refused: a probability differs by %.3g between the old graph and the new one (at most %g allowed)", res.MaxDiff, ReexportTolerance)
 	}
-	logf("%d texts classified alike by both graphs, probabilities within %.2g", res.Checked, res.MaxDiff)
-
-	// The versions as Train and AddCompanion would have written them for
-	// this model.onnx.
-	transformerVersion := man.Created.Format("20060102") + "-" + res.NewDigest[:8]
-	if man.Ensemble != nil {
-		man.Ensemble.Transformer = transformerVersion
-		man.Version = man.Created.Format("20060102") + "-" + ensembleDigest(res.NewDigest, man.Ensemble.SHA256, man.Ensemble.Weight)[:8]
-	} else {
-		man.Version = transformerVersion
-	}
-	res.NewVersion, res.Changed = man.Version, true
-	if err := transformer.WriteModelFile(cfg.Dir, model); err != nil {
-		return nil, err
-	}
-	if err := writeManifest(cfg.Dir, man); err != nil {
-		return nil, err
-	}
-	return res, nil
+	return nil
 }
 
 // predictDir classifies texts with the transformer of a model directory.

@@ -25,6 +25,12 @@ func TestReexport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The version Train gives this model.onnx.
+	version := man.Created.Format("20060102") + "-" + sha256Hex(current)[:8]
+	man.Version = version
+	if err := writeManifest(dir, man); err != nil {
+		t.Fatal(err)
+	}
 	w, err := transformer.WeightsFromONNX(current)
 	if err != nil {
 		t.Fatal(err)
@@ -37,6 +43,26 @@ func TestReexport(t *testing.T) {
 		}
 		if res.Changed {
 			t.Fatalf("re-exported a model already in the current graph: %+v", res)
+		}
+	})
+
+	t.Run("stale version mended, model.onnx untouched", func(t *testing.T) {
+		stale := *man
+		stale.Version = "stale"
+		if err := writeManifest(dir, &stale); err != nil {
+			t.Fatal(err)
+		}
+		res, err := Reexport(ctx, ReexportConfig{Task: task, Dir: dir, Check: check})
+		if err != nil {
+			t.Fatal(err)
+		}
+		after, err := readManifest(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := os.ReadFile(filepath.Join(dir, "model.onnx"))
+		if !res.Changed || after.Version != version || res.Checked != 0 || !bytes.Equal(got, current) {
+			t.Fatalf("changed %v, version %q (want %q), checked %d, model.onnx kept %v", res.Changed, after.Version, version, res.Checked, bytes.Equal(got, current))
 		}
 	})
 
@@ -65,9 +91,8 @@ func TestReexport(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := man.Created.Format("20060102") + "-" + sha256Hex(current)[:8]
-		if after.Version != want || res.NewVersion != want || res.OldVersion != man.Version {
-			t.Errorf("version %q (reported %q → %q), want %q", after.Version, res.OldVersion, res.NewVersion, want)
+		if after.Version != version || res.NewVersion != version {
+			t.Errorf("version %q (reported %q → %q), want %q", after.Version, res.OldVersion, res.NewVersion, version)
 		}
 	})
 

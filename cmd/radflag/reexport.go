@@ -58,8 +58,12 @@ func runReexport(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return fmt.Errorf("reexport %s: %w", *dir, err)
 	}
-	if !res.Changed {
+	switch {
+	case !res.Changed:
 		fmt.Fprintf(stdout, "%s/model.onnx is already the current graph (sha256 %s); nothing written\n", *dir, res.OldDigest[:12])
+		return nil
+	case res.OldDigest == res.NewDigest:
+		fmt.Fprintf(stdout, "%s/model.onnx is already the current graph (sha256 %s); radflag.json's versions mended: %s → %s\n", *dir, res.OldDigest[:12], res.OldVersion, res.NewVersion)
 		return nil
 	}
 	fmt.Fprintf(stdout, "rewrote %s/model.onnx (sha256 %s → %s): %d reports classified alike, probabilities within %.2g; model version %s → %s\n",
