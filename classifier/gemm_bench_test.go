@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/radflag/radflag/classifier/gemm"
-	"github.com/radflag/radflag/classifier/transformer"
 )
 
 // BenchmarkPredictGEMM compares batch-32 throughput through hugot with
@@ -72,15 +71,7 @@ func reexport(b *testing.B, dir string) string {
 	if err != nil {
 		b.Fatal(err)
 	}
-	mb, err := os.ReadFile(filepath.Join(dir, "model.onnx"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	w, err := transformer.WeightsFromONNX(mb)
-	if err != nil {
-		b.Fatal(err)
-	}
-	model, err := transformer.ONNX(man.Architecture.Config, w)
+	_, model, err := rewriteGraph(dir, man)
 	if err != nil {
 		b.Fatal(err)
 	}

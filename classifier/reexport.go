@@ -71,18 +71,9 @@ func Reexport(ctx context.Context, cfg ReexportConfig) (*Reexported, error) {
 	case man.Architecture.Type != "bert":
 		return nil, fmt.Errorf("model directory %s: architecture %q, want bert", cfg.Dir, man.Architecture.Type)
 	}
-	path := filepath.Join(cfg.Dir, "model.onnx")
-	old, err := os.ReadFile(path)
+	old, model, err := rewriteGraph(cfg.Dir, man)
 	if err != nil {
-		return nil, fmt.Errorf("re-export: %w", err)
-	}
-	w, err := transformer.WeightsFromONNX(old)
-	if err != nil {
-		return nil, fmt.Errorf("re-export: read weights from %s: %w", path, err)
-	}
-	model, err := transformer.ONNX(man.Architecture.Config, w)
-	if err != nil {
-		return nil, fmt.Errorf("re-export %s: %w", path, err)
+		return nil, err
 	}
 	res := &Reexported{OldVersion: man.Version, OldDigest: sha256Hex(old), NewDigest: sha256Hex(model)}
 	if !bytes.Equal(model, old) {
@@ -169,6 +160,24 @@ func checkGraphs(ctx context.Context, cfg ReexportConfig, model []byte, res *Ree
 		return fmt.Errorf("re-export refused: a probability differs by %.3g between the old graph and the new one (at most %g allowed)", res.MaxDiff, ReexportTolerance)
 	}
 	return nil
+}
+
+// rewriteGraph reads a radflag-trained model directory's model.onnx (old)
+// and writes its weights again with the current writer (model), by the
+// architecture in its manifest.
+func rewriteGraph(dir string, man *Manifest) (old, model []byte, err error) {
+	path := filepath.Join(dir, "model.onnx")
+	if old, err = os.ReadFile(path); err != nil {
+		return nil, nil, fmt.Errorf("re-export: %w", err)
+	}
+	w, err := transformer.WeightsFromONNX(old)
+	if err != nil {
+		return nil, nil, fmt.Errorf("re-export: read weights from %s: %w", path, err)
+	}
+	if model, err = transformer.ONNX(man.Architecture.Config, w); err != nil {
+		return nil, nil, fmt.Errorf("re-export %s: %w", path, err)
+	}
+	return old, model, nil
 }
 
 // predictDir classifies texts with the transformer of a model directory.

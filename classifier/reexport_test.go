@@ -153,15 +153,7 @@ func TestShippedModelsUseCurrentGraph(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			shipped, err := os.ReadFile(filepath.Join(dir, "model.onnx"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			w, err := transformer.WeightsFromONNX(shipped)
-			if err != nil {
-				t.Fatal(err)
-			}
-			current, err := transformer.ONNX(man.Architecture.Config, w)
+			shipped, current, err := rewriteGraph(dir, man)
 			if err != nil {
 				t.Fatal(err)
 			}
