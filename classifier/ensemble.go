@@ -114,8 +114,11 @@ func short(s string) string {
 }
 
 // probs returns the companion's probabilities for text in task label order.
-func (c *companion) probs(text string) []float64 {
-	p := c.m.Predict(text).Probabilities
+func (c *companion) probs(text string) []float64 { return c.order(c.m.Predict(text)) }
+
+// order returns a prediction's probabilities in task label order.
+func (c *companion) order(pred baseline.Prediction) []float64 {
+	p := pred.Probabilities
 	out := make([]float64, len(c.names))
 	for i, n := range c.names {
 		out[i] = p[n]

@@ -23,6 +23,7 @@ import (
 	"github.com/knights-analytics/hugot/pipelines"
 	"github.com/knights-analytics/hugot/util/vectorutil"
 
+	"github.com/radflag/radflag/classifier/baseline"
 	"github.com/radflag/radflag/classifier/gemm"
 	"github.com/radflag/radflag/classifier/tokenizer"
 	"github.com/radflag/radflag/models"
@@ -590,8 +591,11 @@ func (m *Model) evidence(ctx context.Context, text string, probs []float64) ([]E
 	}
 	seen = longest(seen, m.cfg.MaxEvidenceSentences)
 	var ngText []float64 // the companion's reading of the whole text
+	var occ *baseline.Occlusion
 	if m.ng != nil {
-		ngText = m.ng.probs(text)
+		// Read once; each sentence's removal then costs its neighbourhood.
+		occ = m.ng.m.Occlude(text)
+		ngText = m.ng.order(occ.Predict())
 	}
 	if k := m.cfg.EvidenceScreen; k > 0 && len(seen) > k {
 		var err error
@@ -621,7 +625,7 @@ func (m *Model) evidence(ctx context.Context, text string, probs []float64) ([]E
 	for i, c := range seen {
 		p := pp[i]
 		if m.ng != nil {
-			p = m.ng.mix(p, m.ng.probs(without(text, c.s)))
+			p = m.ng.mix(p, m.ng.order(occ.Without(c.s.Start, c.s.End)))
 		}
 		ev = append(ev, Evidence{Sentence: text[c.s.Start:c.s.End], Start: c.s.Start, End: c.s.End, Weight: probs[pred] - p[pred]})
 	}
@@ -633,7 +637,7 @@ func (m *Model) evidence(ctx context.Context, text string, probs []float64) ([]E
 	for _, c := range unseen {
 		e := Evidence{Sentence: text[c.s.Start:c.s.End], Start: c.s.Start, End: c.s.End}
 		if m.ng != nil {
-			e.Weight = m.ng.weight * (ngText[pred] - m.ng.probs(without(text, c.s))[pred])
+			e.Weight = m.ng.weight * (ngText[pred] - m.ng.order(occ.Without(c.s.Start, c.s.End))[pred])
 		}
 		ev = append(ev, e)
 	}

@@ -260,9 +260,12 @@ func softmax(v []float64) {
 }
 
 // Predict classifies one report.
-func (m *Model) Predict(text string) Prediction {
+func (m *Model) Predict(text string) Prediction { return m.predictCounts(ngrams(text)) }
+
+// predictCounts classifies a text by its n-gram counts.
+func (m *Model) predictCounts(counts map[string]int) Prediction {
 	p := make([]float64, len(m.labels))
-	m.scores(vectorize(text, m.vocab, m.idf), p)
+	m.scores(vectorizeCounts(counts, m.vocab, m.idf), p)
 	softmax(p)
 	best := 0
 	for c := range p {

@@ -101,7 +101,11 @@ type feature struct {
 // vectorize maps text to its L2-normalised sublinear TF-IDF vector over the
 // vocabulary, sorted by index so sums run in a fixed order.
 func vectorize(text string, vocab map[string]int, idf []float64) []feature {
-	counts := ngrams(text)
+	return vectorizeCounts(ngrams(text), vocab, idf)
+}
+
+// vectorizeCounts is vectorize on the text's n-gram counts.
+func vectorizeCounts(counts map[string]int, vocab map[string]int, idf []float64) []feature {
 	vec := make([]feature, 0, len(counts))
 	for g, c := range counts {
 		i, ok := vocab[g]
