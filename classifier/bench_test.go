@@ -160,7 +160,8 @@ func BenchmarkExplain(b *testing.B) {
 	}
 	defer all.Close()
 	// The transformer alone: what the n-gram companion's share of the
-	// evidence (its reading of the text without each sentence) costs.
+	// evidence (its readings of the text without each sentence, from the
+	// text's counts) costs.
 	alone, err := Load(ctx, Config{Task: benchTask(b), BatchSize: 32, CacheDir: m.cfg.CacheDir, TransformerOnly: true})
 	if err != nil {
 		b.Fatal(err)
