@@ -193,9 +193,8 @@ func AddCompanion(ctx context.Context, cfg CompanionConfig) (*Manifest, error) {
 // and model.onnx alone), a new one naming the task and its labels, once the
 // model has loaded for the task with its classes in the task's order.
 func companionBase(ctx context.Context, dir string, task Task) (*Manifest, error) {
-	man, err := readManifest(dir)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
+	man, err := readTaskManifest(dir, task)
+	if errors.Is(err, fs.ErrNotExist) {
 		t := task
 		t.ModelDir = dir
 		m, err := Load(ctx, Config{Task: t, TransformerOnly: true})
@@ -210,12 +209,8 @@ func companionBase(ctx context.Context, dir string, task Task) (*Manifest, error
 		}
 		info := m.Info()
 		return &Manifest{Task: task.Name, Name: info.Name, Version: info.Version, Labels: task.Labels, Created: time.Now().UTC().Truncate(time.Second)}, nil
-	case err != nil:
-		return nil, fmt.Errorf("model directory %s: %w", dir, err)
-	case man.Task != task.Name:
-		return nil, fmt.Errorf("model directory %s is for task %q, not %q", dir, man.Task, task.Name)
 	}
-	return man, nil
+	return man, err
 }
 
 // addCompanion is AddCompanion on examples already read; Train calls it with
@@ -261,7 +256,7 @@ func addCompanion(ctx context.Context, cfg CompanionConfig, man *Manifest, data 
 		Transformer: transformerVersion,
 	}
 	// The pair is a new model: a new version, dated like the transformer's.
-	man.Version = man.Created.Format("20060102") + "-" + ensembleDigest(onnxDigest, digest, cfg.Weight)[:8]
+	man.Version = modelVersion(man.Created, ensembleDigest(onnxDigest, digest, cfg.Weight))
 	if err := writeManifest(cfg.Dir, man); err != nil {
 		return nil, err
 	}

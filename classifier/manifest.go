@@ -2,7 +2,9 @@ package classifier
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"time"
@@ -84,6 +86,29 @@ func readManifest(dir string) (*Manifest, error) {
 		return nil, fmt.Errorf("parse %s: %w", manifestFile, err)
 	}
 	return &m, nil
+}
+
+// readTaskManifest reads dir's radflag.json and checks that it is for task.
+// A directory without one gives an error that is fs.ErrNotExist, for the
+// callers that have something else to do then.
+func readTaskManifest(dir string, task Task) (*Manifest, error) {
+	man, err := readManifest(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, err
+	case err != nil:
+		return nil, fmt.Errorf("model directory %s: %w", dir, err)
+	case man.Task != task.Name:
+		return nil, fmt.Errorf("model directory %s is for task %q, not %q", dir, man.Task, task.Name)
+	}
+	return man, nil
+}
+
+// modelVersion is the version radflag gives a model it writes: the day it
+// was created and the start of its digest (model.onnx's, or the pair's).
+// Train, AddCompanion and Reexport all name models this way.
+func modelVersion(created time.Time, digest string) string {
+	return created.Format("20060102") + "-" + digest[:8]
 }
 
 func writeManifest(dir string, m *Manifest) error {

@@ -60,14 +60,12 @@ func Reexport(ctx context.Context, cfg ReexportConfig) (*Reexported, error) {
 	if len(cfg.Check) == 0 {
 		return nil, errors.New("re-export: no texts to check the new graph on")
 	}
-	man, err := readManifest(cfg.Dir)
+	man, err := readTaskManifest(cfg.Dir, cfg.Task)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return nil, fmt.Errorf("model directory %s has no %s: only a model radflag trained can be re-exported (its graph is radflag's own)", cfg.Dir, manifestFile)
 	case err != nil:
-		return nil, fmt.Errorf("model directory %s: %w", cfg.Dir, err)
-	case man.Task != cfg.Task.Name:
-		return nil, fmt.Errorf("model directory %s is for task %q, not %q", cfg.Dir, man.Task, cfg.Task.Name)
+		return nil, err
 	case man.Architecture.Type != "bert":
 		return nil, fmt.Errorf("model directory %s: architecture %q, want bert", cfg.Dir, man.Architecture.Type)
 	}
@@ -83,15 +81,14 @@ func Reexport(ctx context.Context, cfg ReexportConfig) (*Reexported, error) {
 		logf("%d texts classified alike by both graphs, probabilities within %.2g", res.Checked, res.MaxDiff)
 		res.Changed = true
 	}
-	// The versions as Train and AddCompanion write them for this
-	// model.onnx. A run stopped between writing model.onnx and radflag.json
+	// The versions Train and AddCompanion give this model.onnx. A run stopped between writing model.onnx and radflag.json
 	// left them stale: the next run mends them.
 	oldTransformer := man.Version
-	transformerVersion := man.Created.Format("20060102") + "-" + res.NewDigest[:8]
+	transformerVersion := modelVersion(man.Created, res.NewDigest)
 	if man.Ensemble != nil {
 		oldTransformer = man.Ensemble.Transformer
 		man.Ensemble.Transformer = transformerVersion
-		man.Version = man.Created.Format("20060102") + "-" + ensembleDigest(res.NewDigest, man.Ensemble.SHA256, man.Ensemble.Weight)[:8]
+		man.Version = modelVersion(man.Created, ensembleDigest(res.NewDigest, man.Ensemble.SHA256, man.Ensemble.Weight))
 	} else {
 		man.Version = transformerVersion
 	}

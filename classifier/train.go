@@ -272,7 +272,7 @@ func Train(ctx context.Context, cfg TrainConfig) (*TrainResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	man.Version = man.Created.Format("20060102") + "-" + digest[:8]
+	man.Version = modelVersion(man.Created, digest)
 	if err := writeManifest(cfg.OutDir, man); err != nil {
 		return nil, err
 	}
