@@ -344,27 +344,24 @@ func fhirCreateTimes(t *testing.T) (n uint64, mean, p50, p99 float64, ops string
 	if err != nil {
 		t.Fatal(err)
 	}
+	var byOp []string
 	for _, f := range fams {
 		if f.GetName() != "radflag_fhir_request_seconds" {
 			continue
 		}
 		for _, m := range f.GetMetric() {
+			op := ""
 			for _, l := range m.GetLabel() {
 				if l.GetName() == "op" {
-					ops += fmt.Sprintf(" %s %d", l.GetValue(), m.GetHistogram().GetSampleCount())
+					op = l.GetValue()
 				}
 			}
-		}
-		for _, m := range f.GetMetric() {
-			create := false
-			for _, l := range m.GetLabel() {
-				create = create || (l.GetName() == "op" && l.GetValue() == "create")
-			}
 			h := m.GetHistogram()
-			if !create || h.GetSampleCount() == 0 {
+			byOp = append(byOp, fmt.Sprintf("%s %d", op, h.GetSampleCount()))
+			if op != "create" || h.GetSampleCount() == 0 {
 				continue
 			}
-			n = h.GetSampleCount()
+			n, mean = h.GetSampleCount(), h.GetSampleSum()/float64(h.GetSampleCount())
 			bound := func(q float64) float64 {
 				for _, b := range h.GetBucket() {
 					if float64(b.GetCumulativeCount()) >= q*float64(n) {
@@ -373,8 +370,8 @@ func fhirCreateTimes(t *testing.T) (n uint64, mean, p50, p99 float64, ops string
 				}
 				return math.Inf(1)
 			}
-			return n, h.GetSampleSum() / float64(n), bound(0.5), bound(0.99), strings.TrimSpace(ops)
+			p50, p99 = bound(0.5), bound(0.99)
 		}
 	}
-	return 0, 0, 0, 0, strings.TrimSpace(ops)
+	return n, mean, p50, p99, strings.Join(byOp, " ")
 }
