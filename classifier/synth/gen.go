@@ -102,6 +102,9 @@ type gen struct {
 	proc *procInfo
 	// soft restricts the soft-tissue biopsy targets (pancreas_procedure.go).
 	soft softPick
+	// shared draws unrelated presentations from one pool for every label
+	// (Config.SharedPresentations, pancreas_context.go).
+	shared bool
 }
 
 func newGen(r *rand.Rand, task string, noiseFree bool) *gen {

@@ -8,8 +8,8 @@ import (
 // pancreasCases lists the case types of the pancreas task. The label of each
 // follows the guide's decision order: treated pancreatic cancer (1) before
 // present or suspected untreated cancer (2) before everything else (0).
-func pancreasCases() []caseType {
-	return []caseType{
+func pancreasCases(shared bool) []caseType {
+	cases := []caseType{
 		// ---- 2 pretreatment ----
 		{"new_suspicious_mass", 2, 4, "new pancreatic mass with a hedge that makes cancer the leading diagnosis", pNewMass},
 		{"known_staging", 2, 3, "biopsy-proven or known cancer, treatment-naive: staging, resectability, awaiting surgery or chemotherapy", pKnownStaging},
@@ -72,6 +72,16 @@ func pancreasCases() []caseType {
 		{"ct_guided_procedure_other", 0, 3, "CT-guided drainage or biopsy of another organ (lung, bone, liver, nodes, collections, pseudocyst): no pancreatic cancer", pProcedureOther},
 		{"benign_cyst_other", 0, 1, "mucinous cystic neoplasm without solid component, VHL cysts, simple/retention cysts, age-related atrophy or duct prominence, bulky head", pBenignCyst},
 	}
+	if shared {
+		// Config.SharedPresentations: patients of all three labels seen for
+		// an unrelated problem (pancreas_context.go).
+		cases = append(cases,
+			caseType{"untreated_unrelated_exam", 2, 1, "known cancer not yet treated (awaiting surgery or chemotherapy), CT for an unrelated problem [--shared-presentations]", pUntreatedUnrelated},
+			caseType{"on_treatment_unrelated_exam", 1, 1.2, "cancer on or after treatment, CT for an unrelated problem; the tumour mentioned in passing or not at all [--shared-presentations]", pOnTreatmentUnrelated},
+			caseType{"unrelated_presentation_normal", 0, 1.5, "CT for an unrelated problem (PE, fracture, stone, abscess, ...), often with another history; pancreas normal or not mentioned [--shared-presentations]", pUnrelatedNormal},
+		)
+	}
+	return cases
 }
 
 // assemble adds distractor findings and the usual extras to a report whose
@@ -376,10 +386,21 @@ func pIncidentalMass(g *gen) *report {
 		g.xf("%s {with|} {abdominal pain|flank pain|constipation|urinary tract infection}.", g.age()),
 	)
 	f := []string{g.xf("{Incidental note is made of a|Incidentally, there is a|Also noted is a} %s %s in the pancreatic %s measuring %s{| with mild upstream ductal dilatation| with abrupt cut-off of the pancreatic duct}.", g.hypo(), g.massWord(), s.en, size)}
+	var u *unrelated
+	if g.shared && g.chance(0.6) {
+		// the scan answers its own question too (a PE, a stone, a fracture)
+		p := g.presentation()
+		u = &p
+		ind = u.ind
+		f = append([]string{u.main}, f...)
+	}
 	imp := []string{
 		g.xf("{Incidental|Incidentally detected} %s pancreatic %s {mass|lesion}, %s %s. {Dedicated pancreas protocol CT or MRI and {EUS with biopsy|tissue sampling} recommended|Recommend {EUS with biopsy|tissue sampling|urgent referral}|{EUS with biopsy|Tissue sampling} is recommended}.", size, s.en, g.hedge(), g.pdac()),
 	}
-	if g.chance(0.6) {
+	switch {
+	case u != nil:
+		imp = append([]string{u.imp}, imp...)
+	case g.chance(0.6):
 		imp = append([]string{g.x("{No acute appendicitis|No renal calculus or hydronephrosis|No acute intra-abdominal abnormality to explain the symptoms|No diverticulitis}.")}, imp...)
 	}
 	rep := &report{
@@ -389,7 +410,12 @@ func pIncidentalMass(g *gen) *report {
 		impression: imp,
 		ja:         []string{"偶発的に" + s.ja + "に低吸収腫瘤を認め、膵癌を疑う。"},
 	}
-	return g.assemble(rep, "pancreas")
+	if u == nil {
+		return g.assemble(rep, "pancreas")
+	}
+	rep.technique = []string{u.technique}
+	rep.findings[0].organ = ""
+	return g.assemble(rep, append([]string{"pancreas"}, u.organs...)...)
 }
 
 func pSurveillanceNewMass(g *gen) *report {
@@ -651,6 +677,9 @@ func pStentTreated(g *gen) *report {
 }
 
 func pTreatedHistoryOther(g *gen) *report {
+	if g.shared {
+		return pTreatedHistoryOtherShared(g)
+	}
 	s := g.site()
 	op, _ := g.surgery(s)
 	tx := g.pick("s/p "+op, "status post "+op+" and adjuvant chemotherapy", "treated with "+g.chemo(), "treated with chemoradiation", "s/p "+op+" "+g.monthsAgo(), "post resection and adjuvant "+g.chemo(),
@@ -696,6 +725,48 @@ func pTreatedHistoryOther(g *gen) *report {
 		ja:         []string{"膵癌治療後。"},
 	}
 	return g.assemble(rep, "pancreas", "kidneys", "bowel")
+}
+
+// pTreatedHistoryOtherShared is pTreatedHistoryOther with the complaint
+// drawn from the shared presentations (Config.SharedPresentations).
+func pTreatedHistoryOtherShared(g *gen) *report {
+	s := g.site()
+	op, _ := g.surgery(s)
+	tx := g.pick("s/p "+op, "status post "+op+" and adjuvant chemotherapy", "treated with "+g.chemo(), "treated with chemoradiation", "s/p "+op+" "+g.monthsAgo(), "post resection and adjuvant "+g.chemo(),
+		g.postOp(op), g.chemoCourse(g.chemo()), "treated with "+g.radiationRx(), g.postOp(op)+" and adjuvant "+g.chemo())
+	// terse: the treatment is one phrase of history and nothing below
+	// returns to the pancreas (a CT of another region, or a radiologist who
+	// does not restate the history): the label rests on that phrase alone.
+	terse := g.chance(0.5)
+	u := g.presentation()
+	ind := g.xf("{%s. |}%s {History of|PMH:|Background:|Hx} %s %s.", g.age(), u.ind, g.pdac(), tx)
+	if terse && g.chance(0.6) {
+		who := g.pick("PDAC", "Pancreatic ca", "Panc ca", "Pancreatic adenocarcinoma", "Ca pancreas", g.pdac())
+		what := g.pick("post-op and chemo", "s/p "+op, "post "+op+" and adjuvant chemo", "on chemo", "on "+g.chemo(), "completed adjuvant chemo",
+			"resected "+g.monthsAgo(), g.chemoCourse(g.chemo()), "post resection", "treated with "+g.radiationRx())
+		ind = fmt.Sprintf(g.pick("%s, %s.", "%s: %s.", "%s %s.", "PMHx %s, %s."), who, what) + " " +
+			u.ind
+	}
+	var f []string
+	if op != "" && g.chance(0.6) && tx[0] == 's' && !terse {
+		f = append(f, g.postOpAnatomy(s, op))
+	}
+	if !terse || g.chance(0.3) {
+		f = append(f, g.x("{No evidence of recurrent pancreatic cancer|No mass in the pancreatic bed|Stable post-treatment appearance of the pancreas}."))
+	}
+	f = append(f, u.main)
+	imp := []string{u.imp, g.xf("{History of|Known} %s %s; no evidence of recurrence.", g.pdac(), tx)}
+	if terse {
+		imp = imp[:1]
+	}
+	rep := &report{
+		indication: []string{ind},
+		technique:  []string{u.technique},
+		findings:   keys("", f...),
+		impression: imp,
+		ja:         []string{"膵癌治療後。"},
+	}
+	return g.assemble(rep, append([]string{"pancreas"}, u.organs...)...)
 }
 
 func pIPMNInvasiveResected(g *gen) *report {

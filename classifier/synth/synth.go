@@ -52,6 +52,12 @@ type Config struct {
 	// NoiseFree turns off typos and dictation artefacts (used by tests that
 	// check label cues in the text; the corpus itself keeps them).
 	NoiseFree bool
+	// SharedPresentations draws the unrelated reasons for a pancreas CT (a
+	// PE, a fracture, a stone) from one pool for all three labels and adds
+	// three case types that use it (pancreas_context.go). Off by default: the
+	// shipped pancreas model was trained on the corpus without it, and a
+	// model trained with it did not score higher on dev (BENCHMARKS.md).
+	SharedPresentations bool
 }
 
 // Generate returns n labelled reports for task, deterministic for a seed,
@@ -80,7 +86,7 @@ type CaseInfo struct {
 
 // Cases lists the case types of a task, in a stable order.
 func Cases(task string) ([]CaseInfo, error) {
-	cs, err := casesFor(task)
+	cs, err := casesFor(task, true)
 	if err != nil {
 		return nil, err
 	}
@@ -101,10 +107,12 @@ type caseType struct {
 	build  func(g *gen) *report
 }
 
-func casesFor(task string) ([]caseType, error) {
+// casesFor lists the task's case types; shared adds the pancreas case types
+// of Config.SharedPresentations.
+func casesFor(task string, shared bool) ([]caseType, error) {
 	switch task {
 	case TaskPancreas:
-		return pancreasCases(), nil
+		return pancreasCases(shared), nil
 	case TaskIRProcedure:
 		return irCases(), nil
 	}
@@ -113,7 +121,7 @@ func casesFor(task string) ([]caseType, error) {
 
 // GenerateConfig is Generate with all options.
 func GenerateConfig(cfg Config) ([]dataset.Example, error) {
-	cases, err := casesFor(cfg.Task)
+	cases, err := casesFor(cfg.Task, cfg.SharedPresentations)
 	if err != nil {
 		return nil, err
 	}
@@ -141,7 +149,7 @@ func GenerateConfig(cfg Config) ([]dataset.Example, error) {
 		// A few retries keep exact duplicates (likely only for terse cases)
 		// from over-weighting one text.
 		for try := 0; try < 8; try++ {
-			text = renderCase(r, c, cfg.Task, cfg.NoiseFree)
+			text = renderCase(r, c, cfg.Task, cfg.NoiseFree, cfg.SharedPresentations)
 			h := fnv.New64a()
 			h.Write([]byte(text))
 			if k := h.Sum64(); !seen[k] {
@@ -159,9 +167,9 @@ func GenerateConfig(cfg Config) ([]dataset.Example, error) {
 }
 
 // GenerateCase returns n reports of one named case type (for tests and for
-// inspecting what a case looks like).
+// inspecting what a case looks like), drawn as with SharedPresentations.
 func GenerateCase(task, name string, n int, seed int64, noiseFree bool) ([]dataset.Example, error) {
-	cases, err := casesFor(task)
+	cases, err := casesFor(task, true)
 	if err != nil {
 		return nil, err
 	}
@@ -177,7 +185,7 @@ func GenerateCase(task, name string, n int, seed int64, noiseFree bool) ([]datas
 		for i := range out {
 			out[i] = dataset.Example{
 				ID:    fmt.Sprintf("synth-%s-%s-%06d", task, name, i),
-				Text:  renderCase(r, c, task, noiseFree),
+				Text:  renderCase(r, c, task, noiseFree, true),
 				Label: c.label,
 			}
 		}
@@ -229,8 +237,9 @@ func pickWeighted(r *rand.Rand, cs []caseType) caseType {
 	return cs[len(cs)-1]
 }
 
-func renderCase(r *rand.Rand, c caseType, task string, noiseFree bool) string {
+func renderCase(r *rand.Rand, c caseType, task string, noiseFree, shared bool) string {
 	g := newGen(r, task, noiseFree)
+	g.shared = shared
 	rep := c.build(g)
 	return g.render(rep)
 }

@@ -148,7 +148,7 @@ var (
 	nonPDACWhy     = regexp.MustCompile(`(?i)ampullary|duodenal|cholangiocarcinoma|chronic pancreatitis|neuroendocrine|IPMN|GIST|trauma|pseudopapillary`)
 	chemoCue       = regexp.MustCompile(`(?i)folfirinox|\bm?FFX\b|gemcitabine|\bGEM\b|\bGnP\b|gem-nab|nab-paclitaxel|nab-PTX|abraxane|GEMCAP|nalirifox|\bS-1\b|nal-IRI|irinotecan|5-FU|oxaliplatin|FOLFOX|FOLFIRI|cisplatin|capecitabine|olaparib|erlotinib|pembrolizumab|KRAS inhibitor|chemotherapy|化学療法`)
 	mimicPrimary   = regexp.MustCompile(`(?i)renal cell|RCC|melanoma|lung|breast|colorectal|sigmoid|sarcoma`)
-	surgeryCue     = regexp.MustCompile(`(?i)whipple|pancreaticoduodenectomy|pancreatoduodenectomy|pancreatectomy|pancreatosplenectomy|PPPD|SSPPD|\bPD\b|\bDP\b|\bTP\b|DP-CAR|appleby|RAMPS|切除`)
+	surgeryCue     = regexp.MustCompile(`(?i)whipple|pancreaticoduodenectomy|pancreatoduodenectomy|pancreatectomy|pancreatosplenectomy|PPPD|SSPPD|\bPD\b|\bDP\b|\bTP\b|DP-CAR|appleby|\bRAMPS\b|切除`)
 	radiationCue   = regexp.MustCompile(`(?i)radiation|radiotherapy|SBRT|SABR|IMRT|proton|carbon-ion|chemoradiation|chemoradiotherapy|chemoRT|\bCRT\b|放射線`)
 	ablationCue    = regexp.MustCompile(`(?i)ablation|electroporation|\bIRE\b|nanoknife|\bRFA\b|\bMWA\b|HIFU|焼灼`)
 
@@ -205,6 +205,9 @@ var caseRules = map[string][]rule{
 	"cannot_exclude_not_leading":     {{regexp.MustCompile(`(?i)cannot be (entirely )?excluded`), true, "cannot exclude", nil}, {regexp.MustCompile(`(?i)unlikely|not suspected|most likely|likely due|likely age|doubtful|not seen`), true, "a benign explanation favoured", nil}},
 	"family_history_incidental":      {{familySentence, true, "family history", nil}},
 	"addendum_benign":                {{regexp.MustCompile(`(?is)addendum.*(splenule|accessory spleen)`), true, "benign addendum", nil}},
+	"unrelated_presentation_normal":  {{surgeryCue, false, "no pancreatic resection", nil}, {pdacNamed, false, "no pancreatic cancer named", nil}},
+	"on_treatment_unrelated_exam":    {{regexp.MustCompile(`(?i)pancrea|PDAC|\bpanc\b|膵`), true, "the pancreas named", nil}, {treatmentCue, true, "its treatment", nil}},
+	"untreated_unrelated_exam":       {{regexp.MustCompile(`(?i)awaiting|not yet|untreated|treatment-naive|no treatment|pending|for MDT|for biopsy|scheduled|未治療`), true, "not yet treated", nil}},
 
 	"biopsy_lung":                 {{lungCue, true, "lung", nil}, {boneBiopsy, false, "no bone biopsy", nil}},
 	"biopsy_bone":                 {{boneCue, true, "bone", nil}, {lungBiopsyR, false, "no lung biopsy", nil}},

@@ -27,8 +27,9 @@ func runSynth(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	out := fs.String("out", "", "output JSONL file ('-' for stdout)")
 	balance := fs.String("balance", string(synth.BalanceEven), "label balance: even (same count per label) or weighted (by case-type weights)")
 	listCases := fs.Bool("cases", false, "list the case types of the task and exit")
+	shared := fs.Bool("shared-presentations", false, "pancreas: draw unrelated reasons for the CT (PE, fracture, stone, ...) from one pool for all labels, with three more case types (not the shipped model's corpus)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: radflag synth --task pancreas|ir_procedure --n N --seed S --out F.jsonl [--balance even|weighted] [--cases]")
+		fmt.Fprintln(stderr, "Usage: radflag synth --task pancreas|ir_procedure --n N --seed S --out F.jsonl [--balance even|weighted] [--shared-presentations] [--cases]")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -71,7 +72,7 @@ func runSynth(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	exs, err := synth.GenerateConfig(synth.Config{Task: *task, N: *n, Seed: *seed, Balance: b})
+	exs, err := synth.GenerateConfig(synth.Config{Task: *task, N: *n, Seed: *seed, Balance: b, SharedPresentations: *shared})
 	if err != nil {
 		return fmt.Errorf("generate %s corpus: %w", *task, err)
 	}
