@@ -677,24 +677,35 @@ func pStentTreated(g *gen) *report {
 }
 
 func pTreatedHistoryOther(g *gen) *report {
+	s := g.site()
+	op, _ := g.surgery(s)
+	tx := g.pick("s/p "+op, "status post "+op+" and adjuvant chemotherapy", "treated with "+g.chemo(), "treated with chemoradiation", "s/p "+op+" "+g.monthsAgo(), "post resection and adjuvant "+g.chemo(),
+		g.postOp(op), g.chemoCourse(g.chemo()), "treated with "+g.radiationRx(), g.postOp(op)+" and adjuvant "+g.chemo())
+	// terse: the treatment is one phrase of history and nothing below
+	// returns to the pancreas (a CT of another region, or a radiologist who
+	// does not restate the history): the label rests on that phrase alone.
+	terse := g.chance(0.5)
+	// With g.shared the complaint, its finding and the CT come from the
+	// shared presentations; without, from this case's own lists, drawn in
+	// the order the default corpus has always used.
+	var u unrelated
+	var ind string
 	if g.shared {
-		return pTreatedHistoryOtherShared(g)
+		u = g.presentation()
+		ind = g.xf("{%s. |}%s {History of|PMH:|Background:|Hx} %s %s.", g.age(), u.ind, g.pdac(), tx)
+	} else {
+		ind = g.xf("{%s. |}{Left flank pain, ? stone|Right lower quadrant pain|Fever and cough|Fall|Haematuria|Abdominal distension|Diarrhoea}. {History of|PMH:|Background:|Hx} %s %s.", g.age(), g.pdac(), tx)
 	}
-	s := g.site()
-	op, _ := g.surgery(s)
-	tx := g.pick("s/p "+op, "status post "+op+" and adjuvant chemotherapy", "treated with "+g.chemo(), "treated with chemoradiation", "s/p "+op+" "+g.monthsAgo(), "post resection and adjuvant "+g.chemo(),
-		g.postOp(op), g.chemoCourse(g.chemo()), "treated with "+g.radiationRx(), g.postOp(op)+" and adjuvant "+g.chemo())
-	// terse: the treatment is one phrase of history and nothing below
-	// returns to the pancreas (a CT of another region, or a radiologist who
-	// does not restate the history): the label rests on that phrase alone.
-	terse := g.chance(0.5)
-	ind := g.xf("{%s. |}{Left flank pain, ? stone|Right lower quadrant pain|Fever and cough|Fall|Haematuria|Abdominal distension|Diarrhoea}. {History of|PMH:|Background:|Hx} %s %s.", g.age(), g.pdac(), tx)
 	if terse && g.chance(0.6) {
 		who := g.pick("PDAC", "Pancreatic ca", "Panc ca", "Pancreatic adenocarcinoma", "Ca pancreas", g.pdac())
 		what := g.pick("post-op and chemo", "s/p "+op, "post "+op+" and adjuvant chemo", "on chemo", "on "+g.chemo(), "completed adjuvant chemo",
 			"resected "+g.monthsAgo(), g.chemoCourse(g.chemo()), "post resection", "treated with "+g.radiationRx())
-		ind = fmt.Sprintf(g.pick("%s, %s.", "%s: %s.", "%s %s.", "PMHx %s, %s."), who, what) + " " +
-			g.x("{Fall, hip pain|Shortness of breath, ? PE|Chest pain|Fall from standing, rib pain|Headache after a fall|Cough and fever|Right iliac fossa pain|Back pain after lifting}.")
+		head := fmt.Sprintf(g.pick("%s, %s.", "%s: %s.", "%s %s.", "PMHx %s, %s."), who, what)
+		complaint := u.ind
+		if !g.shared {
+			complaint = g.x("{Fall, hip pain|Shortness of breath, ? PE|Chest pain|Fall from standing, rib pain|Headache after a fall|Cough and fever|Right iliac fossa pain|Back pain after lifting}.")
+		}
+		ind = head + " " + complaint
 	}
 	var f []string
 	if op != "" && g.chance(0.6) && tx[0] == 's' && !terse {
@@ -703,70 +714,36 @@ func pTreatedHistoryOther(g *gen) *report {
 	if !terse || g.chance(0.3) {
 		f = append(f, g.x("{No evidence of recurrent pancreatic cancer|No mass in the pancreatic bed|Stable post-treatment appearance of the pancreas}."))
 	}
-	main := g.pick(
-		g.xf("{A|An obstructing} %s {right|left} {proximal|distal|mid} ureteric calculus with {mild|moderate} hydronephrosis.", g.mm(3, 9)),
-		g.x("{Uncomplicated sigmoid diverticulitis|Acute appendicitis without perforation|Small bowel obstruction due to adhesions|Right lower lobe pneumonia}."),
-		g.x("{Acute|Bilateral} pulmonary {emboli|embolism} {in the lower lobe segmental arteries|in the right main and lobar arteries}{| without right heart strain}."),
-		g.xf("{Non-displaced|Minimally displaced} fractures of the {left|right} %s and %s ribs{| laterally}{| with a small haemothorax|, no pneumothorax}.", g.pick("5th", "6th", "7th"), g.pick("8th", "9th")),
-		g.x("{An impacted|A} {left|right} {subcapital|intertrochanteric} femoral neck fracture{| with varus angulation}."),
-		g.x("{Acute calculous cholecystitis|Gallbladder distension with wall thickening and pericholecystic fluid, acute cholecystitis}."),
-		g.x("{Compression fracture of L1 with 30% height loss, no retropulsion|Acute wedge fracture of T12}{| of osteoporotic appearance}."),
-	)
+	main, answer := u.main, u.imp
+	if !g.shared {
+		main = g.pick(
+			g.xf("{A|An obstructing} %s {right|left} {proximal|distal|mid} ureteric calculus with {mild|moderate} hydronephrosis.", g.mm(3, 9)),
+			g.x("{Uncomplicated sigmoid diverticulitis|Acute appendicitis without perforation|Small bowel obstruction due to adhesions|Right lower lobe pneumonia}."),
+			g.x("{Acute|Bilateral} pulmonary {emboli|embolism} {in the lower lobe segmental arteries|in the right main and lobar arteries}{| without right heart strain}."),
+			g.xf("{Non-displaced|Minimally displaced} fractures of the {left|right} %s and %s ribs{| laterally}{| with a small haemothorax|, no pneumothorax}.", g.pick("5th", "6th", "7th"), g.pick("8th", "9th")),
+			g.x("{An impacted|A} {left|right} {subcapital|intertrochanteric} femoral neck fracture{| with varus angulation}."),
+			g.x("{Acute calculous cholecystitis|Gallbladder distension with wall thickening and pericholecystic fluid, acute cholecystitis}."),
+			g.x("{Compression fracture of L1 with 30% height loss, no retropulsion|Acute wedge fracture of T12}{| of osteoporotic appearance}."),
+		)
+		answer = main
+	}
 	f = append(f, main)
-	imp := []string{main, g.xf("{History of|Known} %s %s; no evidence of recurrence.", g.pdac(), tx)}
+	imp := []string{answer, g.xf("{History of|Known} %s %s; no evidence of recurrence.", g.pdac(), tx)}
 	if terse {
 		imp = imp[:1]
 	}
+	technique, exclude := u.technique, append([]string{"pancreas"}, u.organs...)
+	if !g.shared {
+		technique, exclude = g.techniqueRoutine(), []string{"pancreas", "kidneys", "bowel"}
+	}
 	rep := &report{
 		indication: []string{ind},
-		technique:  []string{g.techniqueRoutine()},
+		technique:  []string{technique},
 		findings:   keys("", f...),
 		impression: imp,
 		ja:         []string{"膵癌治療後。"},
 	}
-	return g.assemble(rep, "pancreas", "kidneys", "bowel")
-}
-
-// pTreatedHistoryOtherShared is pTreatedHistoryOther with the complaint
-// drawn from the shared presentations (Config.SharedPresentations).
-func pTreatedHistoryOtherShared(g *gen) *report {
-	s := g.site()
-	op, _ := g.surgery(s)
-	tx := g.pick("s/p "+op, "status post "+op+" and adjuvant chemotherapy", "treated with "+g.chemo(), "treated with chemoradiation", "s/p "+op+" "+g.monthsAgo(), "post resection and adjuvant "+g.chemo(),
-		g.postOp(op), g.chemoCourse(g.chemo()), "treated with "+g.radiationRx(), g.postOp(op)+" and adjuvant "+g.chemo())
-	// terse: the treatment is one phrase of history and nothing below
-	// returns to the pancreas (a CT of another region, or a radiologist who
-	// does not restate the history): the label rests on that phrase alone.
-	terse := g.chance(0.5)
-	u := g.presentation()
-	ind := g.xf("{%s. |}%s {History of|PMH:|Background:|Hx} %s %s.", g.age(), u.ind, g.pdac(), tx)
-	if terse && g.chance(0.6) {
-		who := g.pick("PDAC", "Pancreatic ca", "Panc ca", "Pancreatic adenocarcinoma", "Ca pancreas", g.pdac())
-		what := g.pick("post-op and chemo", "s/p "+op, "post "+op+" and adjuvant chemo", "on chemo", "on "+g.chemo(), "completed adjuvant chemo",
-			"resected "+g.monthsAgo(), g.chemoCourse(g.chemo()), "post resection", "treated with "+g.radiationRx())
-		ind = fmt.Sprintf(g.pick("%s, %s.", "%s: %s.", "%s %s.", "PMHx %s, %s."), who, what) + " " +
-			u.ind
-	}
-	var f []string
-	if op != "" && g.chance(0.6) && tx[0] == 's' && !terse {
-		f = append(f, g.postOpAnatomy(s, op))
-	}
-	if !terse || g.chance(0.3) {
-		f = append(f, g.x("{No evidence of recurrent pancreatic cancer|No mass in the pancreatic bed|Stable post-treatment appearance of the pancreas}."))
-	}
-	f = append(f, u.main)
-	imp := []string{u.imp, g.xf("{History of|Known} %s %s; no evidence of recurrence.", g.pdac(), tx)}
-	if terse {
-		imp = imp[:1]
-	}
-	rep := &report{
-		indication: []string{ind},
-		technique:  []string{u.technique},
-		findings:   keys("", f...),
-		impression: imp,
-		ja:         []string{"膵癌治療後。"},
-	}
-	return g.assemble(rep, append([]string{"pancreas"}, u.organs...)...)
+	return g.assemble(rep, exclude...)
 }
 
 func pIPMNInvasiveResected(g *gen) *report {
