@@ -179,12 +179,12 @@ func (g *gen) portLine() string {
 func pUnrelatedNormal(g *gen) *report {
 	u := g.presentation()
 	hx, organ := g.background()
-	f := []string{u.main}
+	f := keys("", u.main)
 	if pl := g.pancreasLine(u.region); pl != "" {
-		f = append(f, pl)
+		f = append(f, finding{organ: "pancreas", text: pl})
 	}
 	if organ != "" && g.chance(0.5) {
-		f = append(f, g.portLine()) // on chemotherapy for another cancer
+		f = append(f, finding{text: g.portLine()}) // on chemotherapy for another cancer
 	}
 	imp := []string{u.imp}
 	if g.chance(0.3) {
@@ -193,12 +193,9 @@ func pUnrelatedNormal(g *gen) *report {
 	rep := &report{
 		indication: []string{g.withHistory(hx, u.ind)},
 		technique:  []string{u.technique},
-		findings:   keys("", f...),
+		findings:   f,
 		impression: imp,
 		ja:         []string{g.pick("膵に異常所見なし。", "膵に明らかな異常なし。")},
-	}
-	if len(f) > 1 && f[1] != "" && !strings.Contains(f[1], "port") {
-		rep.findings[1].organ = "pancreas"
 	}
 	return g.assemble(rep, append([]string{"pancreas", organ}, u.organs...)...)
 }
