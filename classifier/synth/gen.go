@@ -105,6 +105,10 @@ type gen struct {
 	// shared draws unrelated presentations from one pool for every label
 	// (Config.SharedPresentations, pancreas_context.go).
 	shared bool
+	// twin, when set, is the cancer a label-1 case type writes about in
+	// place of pancreatic cancer (pancreas_course.go): the same report of
+	// another organ's cancer, which the guide makes label 0.
+	twin *twinCancer
 }
 
 func newGen(r *rand.Rand, task string, noiseFree bool) *gen {

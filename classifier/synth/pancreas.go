@@ -8,7 +8,7 @@ import (
 // pancreasCases lists the case types of the pancreas task. The label of each
 // follows the guide's decision order: treated pancreatic cancer (1) before
 // present or suspected untreated cancer (2) before everything else (0).
-func pancreasCases(shared bool) []caseType {
+func pancreasCases(o caseOptions) []caseType {
 	cases := []caseType{
 		// ---- 2 pretreatment ----
 		{"new_suspicious_mass", 2, 4, "new pancreatic mass with a hedge that makes cancer the leading diagnosis", pNewMass},
@@ -72,7 +72,15 @@ func pancreasCases(shared bool) []caseType {
 		{"ct_guided_procedure_other", 0, 3, "CT-guided drainage or biopsy of another organ (lung, bone, liver, nodes, collections, pseudocyst): no pancreatic cancer", pProcedureOther},
 		{"benign_cyst_other", 0, 1, "mucinous cystic neoplasm without solid component, VHL cysts, simple/retention cysts, age-related atrophy or duct prominence, bulky head", pBenignCyst},
 	}
-	if shared {
+	if o.treatment {
+		// Config.SharedTreatment: treated cancers of other organs, in the
+		// words of a treatment course (pancreas_course.go).
+		cases = append(cases,
+			caseType{"periampullary_resected_twin", 0, 2, "ampullary, distal bile duct or duodenal cancer after a Whipple, written by the resected pancreatic cancer case types (no recurrence, or recurrence) [--shared-treatment]", pPeriampullaryTwin},
+			caseType{"other_cancer_treatment_course", 0, 2, "cancer of another organ (ampullary, bile duct, duodenal, colorectal, breast, lung, pNET, ...) on or after treatment: regimen, response, local recurrence; pancreas clear [--shared-treatment]", pOtherCancerCourse},
+		)
+	}
+	if o.presentations {
 		// Config.SharedPresentations: patients of all three labels seen for
 		// an unrelated problem (pancreas_context.go).
 		cases = append(cases,
@@ -439,6 +447,9 @@ func pSurveillanceNewMass(g *gen) *report {
 
 func pPostResectionClear(g *gen) *report {
 	s := g.site()
+	if g.twin != nil {
+		s = g.headSite() // the twins are cancers a Whipple treats
+	}
 	op, opJA := g.surgery(s)
 	when := g.monthsAgo()
 	adj := g.pick("", "", " and adjuvant "+g.chemo(), " followed by adjuvant chemotherapy", " and adjuvant gemcitabine/capecitabine")
@@ -458,22 +469,25 @@ func pPostResectionClear(g *gen) *report {
 	}
 	imp := []string{g.xf("{Status post|Post} %s for %s{| with %s} {without evidence of|with no evidence of|no CT evidence of} {local recurrence or metastatic disease|recurrent or metastatic disease|recurrence}.", op, g.pdac(), g.pick("expected postoperative changes", "stable postsurgical appearance"))}
 	if g.chance(0.4) {
-		imp = []string{g.x("{No evidence of recurrent disease|No evidence of local recurrence or metastases|Stable postoperative appearance without recurrence}."), g.xf("{Status post|Post} %s for pancreatic cancer.", op)}
+		imp = []string{g.x("{No evidence of recurrent disease|No evidence of local recurrence or metastases|Stable postoperative appearance without recurrence}."), g.xf("{Status post|Post} %s for %s.", op, g.named("pancreatic cancer"))}
 	}
 	rep := &report{
 		indication:   []string{ind},
 		technique:    []string{g.techniqueRoutine()},
 		findings:     keys("pancreas", f...),
 		impression:   imp,
-		ja:           []string{"膵癌" + opJA + "後。", "明らかな再発所見なし。"},
-		jaImpression: []string{"膵癌術後、再発・転移なし。"},
-		jaIndication: "膵癌術後の経過観察。",
+		ja:           []string{g.namedJA("膵癌") + opJA + "後。", "明らかな再発所見なし。"},
+		jaImpression: []string{g.namedJA("膵癌") + "術後、再発・転移なし。"},
+		jaIndication: g.namedJA("膵癌") + "術後の経過観察。",
 	}
 	return g.assemble(rep, "pancreas", "biliary")
 }
 
 func pPostResectionRecurrence(g *gen) *report {
 	s := g.site()
+	if g.twin != nil {
+		s = g.headSite() // the twins are cancers a Whipple treats
+	}
 	op, opJA := g.surgery(s)
 	ind := g.pick(
 		g.xf("{%s |}{s/p|status post|post} %s for %s %s. {Rising CA 19-9|New abdominal pain|Restaging|Surveillance}.", g.age(), op, g.pdacAt(s), g.monthsAgo()),
@@ -490,7 +504,7 @@ func pPostResectionRecurrence(g *gen) *report {
 	}
 	imp := []string{}
 	if local {
-		imp = append(imp, g.xf("{Local recurrence|Findings consistent with local recurrence|Recurrent tumour} {in the surgical bed|along the SMA|at the resection margin} {after|following|in this patient status post} %s for pancreatic {adenocarcinoma|cancer}.", op))
+		imp = append(imp, g.xf("{Local recurrence|Findings consistent with local recurrence|Recurrent tumour} {in the surgical bed|along the SMA|at the resection margin} {after|following|in this patient status post} %s for %s.", op, g.named("pancreatic {adenocarcinoma|cancer}")))
 	}
 	if liver {
 		imp = append(imp, g.x("{New hepatic metastases|New liver metastases|Metastatic recurrence to the liver}{| since the prior study}."))
@@ -500,8 +514,8 @@ func pPostResectionRecurrence(g *gen) *report {
 		technique:    []string{g.techniqueRoutine()},
 		findings:     keys("pancreas", f...),
 		impression:   imp,
-		ja:           []string{"膵癌" + opJA + "後。", g.pick("局所再発を疑う。", "肝転移再発。")},
-		jaImpression: []string{"膵癌術後再発。"},
+		ja:           []string{g.namedJA("膵癌") + opJA + "後。", g.pick("局所再発を疑う。", "肝転移再発。")},
+		jaImpression: []string{g.namedJA("膵癌") + "術後再発。"},
 	}
 	return g.assemble(rep, "pancreas", "liver")
 }

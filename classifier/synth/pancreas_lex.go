@@ -9,6 +9,9 @@ import "fmt"
 
 // pdac names pancreatic ductal adenocarcinoma the ways reports do.
 func (g *gen) pdac() string {
+	if g.twin != nil {
+		return g.pick(g.twin.names...)
+	}
 	switch g.st.dialect {
 	case dialectJaEn:
 		if g.chance(0.35) {
@@ -32,6 +35,9 @@ func (g *gen) pdac() string {
 
 // pdacAt names the cancer with its site ("pancreatic head adenocarcinoma").
 func (g *gen) pdacAt(s pSite) string {
+	if g.twin != nil {
+		return g.pick(g.twin.names...)
+	}
 	switch g.between(0, 7) {
 	case 0:
 		return g.pf("pancreatic %s {adenocarcinoma|cancer|carcinoma|PDAC|ductal adenocarcinoma}", s.en)

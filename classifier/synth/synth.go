@@ -58,7 +58,16 @@ type Config struct {
 	// shipped pancreas model was trained on the corpus without it, and a
 	// model trained with it did not score higher on dev (BENCHMARKS.md).
 	SharedPresentations bool
+	// SharedTreatment adds a pancreas case type in which a cancer of another
+	// organ is on or after treatment, written in the words of a treated
+	// pancreatic cancer's course (regimens, response, local recurrence in a
+	// surgical bed: pancreas_course.go). Off by default, for the same
+	// reason.
+	SharedTreatment bool
 }
+
+// caseOptions are the Config switches that add case types.
+type caseOptions struct{ presentations, treatment bool }
 
 // Generate returns n labelled reports for task, deterministic for a seed,
 // with labels evenly balanced.
@@ -86,7 +95,7 @@ type CaseInfo struct {
 
 // Cases lists the case types of a task, in a stable order.
 func Cases(task string) ([]CaseInfo, error) {
-	cs, err := casesFor(task, true)
+	cs, err := casesFor(task, caseOptions{presentations: true, treatment: true})
 	if err != nil {
 		return nil, err
 	}
@@ -107,12 +116,12 @@ type caseType struct {
 	build  func(g *gen) *report
 }
 
-// casesFor lists the task's case types; shared adds the pancreas case types
-// of Config.SharedPresentations.
-func casesFor(task string, shared bool) ([]caseType, error) {
+// casesFor lists the task's case types, with the pancreas case types that
+// Config.SharedPresentations and Config.SharedTreatment add.
+func casesFor(task string, o caseOptions) ([]caseType, error) {
 	switch task {
 	case TaskPancreas:
-		return pancreasCases(shared), nil
+		return pancreasCases(o), nil
 	case TaskIRProcedure:
 		return irCases(), nil
 	}
@@ -121,7 +130,7 @@ func casesFor(task string, shared bool) ([]caseType, error) {
 
 // GenerateConfig is Generate with all options.
 func GenerateConfig(cfg Config) ([]dataset.Example, error) {
-	cases, err := casesFor(cfg.Task, cfg.SharedPresentations)
+	cases, err := casesFor(cfg.Task, caseOptions{presentations: cfg.SharedPresentations, treatment: cfg.SharedTreatment})
 	if err != nil {
 		return nil, err
 	}
@@ -167,9 +176,10 @@ func GenerateConfig(cfg Config) ([]dataset.Example, error) {
 }
 
 // GenerateCase returns n reports of one named case type (for tests and for
-// inspecting what a case looks like), drawn as with SharedPresentations.
+// inspecting what a case looks like), drawn as with SharedPresentations, and
+// with every optional case type on offer.
 func GenerateCase(task, name string, n int, seed int64, noiseFree bool) ([]dataset.Example, error) {
-	cases, err := casesFor(task, true)
+	cases, err := casesFor(task, caseOptions{presentations: true, treatment: true})
 	if err != nil {
 		return nil, err
 	}

@@ -207,6 +207,8 @@ var caseRules = map[string][]rule{
 	"addendum_benign":                {{regexp.MustCompile(`(?is)addendum.*(splenule|accessory spleen)`), true, "benign addendum", nil}},
 	"unrelated_presentation_normal":  {{surgeryCue, false, "no pancreatic resection", nil}, {pdacNamed, false, "no pancreatic cancer named", nil}},
 	"on_treatment_unrelated_exam":    {{regexp.MustCompile(`(?i)pancrea|PDAC|\bpanc\b|膵`), true, "the pancreas named", nil}, {treatmentCue, true, "its treatment", nil}},
+	"periampullary_resected_twin":    {{pdacNamed, false, "no pancreatic cancer named", nil}, {regexp.MustCompile(`(?i)ampulla|bile duct|cholangiocarcinoma|duoden|十二指腸|胆管`), true, "the periampullary cancer named", nil}},
+	"other_cancer_treatment_course":  {{pdacNamed, false, "no pancreatic cancer named", nil}, {regexp.MustCompile(`(?i)cancer|carcinoma|lymphoma|DLBCL|\bNET\b|pNET|neuroendocrine|RCC|NSCLC|CRC`), true, "another cancer named", nil}},
 	"untreated_unrelated_exam":       {{regexp.MustCompile(`(?i)awaiting|not yet|untreated|treatment-naive|no treatment|pending|for MDT|for biopsy|scheduled|未治療`), true, "not yet treated", nil}},
 
 	"biopsy_lung":                 {{lungCue, true, "lung", nil}, {boneBiopsy, false, "no bone biopsy", nil}},

@@ -28,8 +28,9 @@ func runSynth(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	balance := fs.String("balance", string(synth.BalanceEven), "label balance: even (same count per label) or weighted (by case-type weights)")
 	listCases := fs.Bool("cases", false, "list the case types of the task and exit")
 	shared := fs.Bool("shared-presentations", false, "pancreas: draw unrelated reasons for the CT (PE, fracture, stone, ...) from one pool for all labels, with three more case types (not the shipped model's corpus)")
+	treatment := fs.Bool("shared-treatment", false, "pancreas: add treated cancers of other organs written in the words of a pancreatic cancer's treatment course (regimens, response, local recurrence), label 0 (not the shipped model's corpus)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: radflag synth --task pancreas|ir_procedure --n N --seed S --out F.jsonl [--balance even|weighted] [--shared-presentations] [--cases]")
+		fmt.Fprintln(stderr, "Usage: radflag synth --task pancreas|ir_procedure --n N --seed S --out F.jsonl [--balance even|weighted] [--shared-presentations] [--shared-treatment] [--cases]")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -72,7 +73,7 @@ func runSynth(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	exs, err := synth.GenerateConfig(synth.Config{Task: *task, N: *n, Seed: *seed, Balance: b, SharedPresentations: *shared})
+	exs, err := synth.GenerateConfig(synth.Config{Task: *task, N: *n, Seed: *seed, Balance: b, SharedPresentations: *shared, SharedTreatment: *treatment})
 	if err != nil {
 		return fmt.Errorf("generate %s corpus: %w", *task, err)
 	}
