@@ -58,11 +58,11 @@ type Config struct {
 	// shipped pancreas model was trained on the corpus without it, and a
 	// model trained with it did not score higher on dev (BENCHMARKS.md).
 	SharedPresentations bool
-	// SharedTreatment adds a pancreas case type in which a cancer of another
-	// organ is on or after treatment, written in the words of a treated
-	// pancreatic cancer's course (regimens, response, local recurrence in a
-	// surgical bed: pancreas_course.go). Off by default, for the same
-	// reason.
+	// SharedTreatment adds two label-0 pancreas case types in which a
+	// cancer of another organ is on or after treatment, written in the words
+	// of a treated pancreatic cancer's course (regimens, response, local
+	// recurrence in a surgical bed: pancreas_course.go). Off by default: the
+	// models trained with it scored lower on dev (BENCHMARKS.md).
 	SharedTreatment bool
 }
 
