@@ -95,7 +95,7 @@ func pOtherCancerCourse(g *gen) *report {
 	var f []finding
 	var imp []string
 	add := func(organ string, texts ...string) { f = append(f, keys(organ, texts...)...) }
-	whipple := operated && c.whipple && op != "segmental duodenectomy" && op != "enucleation" && op != "distal pancreatectomy"
+	whipple := operated && c.whipple && op != "segmental duodenectomy"
 	if whipple && g.chance(0.8) {
 		add(c.organ, g.postWhippleAnatomy(g.headSite()))
 	} else if operated && op != "SBRT" && g.chance(0.5) {
@@ -122,7 +122,7 @@ func pOtherCancerCourse(g *gen) *report {
 		add("liver", g.metastases(false)...)
 		imp = append(imp, g.xf("No {evidence of |}{recurrent|residual|metastatic} %s.", name))
 	}
-	if g.chance(0.2) && (rx == "SBRT" || op == "SBRT" || g.chance(0.3)) {
+	if g.chance(0.2) && (op == "SBRT" || g.chance(0.3)) {
 		add(c.organ, g.x("{Fiducial markers|Fiducials} {in place|unchanged in position}."))
 	}
 	// The pancreas itself: normal, its remnant after a Whipple, or not said.
