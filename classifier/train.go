@@ -35,7 +35,7 @@ type TrainConfig struct {
 	Layers     int // default 2
 	Heads      int // default 4
 	FFN        int // default 4*Hidden
-	// Pooling is "mean" (default) or "cls"; see transformer.Config.
+	// Pooling is "mean" (default), "meanmax" or "cls"; see transformer.Config.
 	Pooling string
 	// Activation is "gelu" (default) or "relu"; see transformer.Config.
 	Activation string

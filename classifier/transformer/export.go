@@ -167,7 +167,7 @@ func ONNX(c Config, w Weights) ([]byte, error) {
 	// Back to [batch, sequence, hidden] for pooling.
 	x = g.Op("Reshape", []string{x, g.Op("Concat", []string{shape, g.ConstInts("const_hidden_dim", h)}, onnx.AttrInt("axis", 0))})
 	var cls string
-	if c.Pooling == "mean" {
+	if c.Pooling == "mean" || c.Pooling == "meanmax" {
 		// sum(x · mask) / max(sum(mask), 1) over the sequence axis, the sum
 		// as mask[batch, 1, sequence] · x[batch, sequence, hidden].
 		m3 := g.Op("Unsqueeze", []string{fmask, g.ConstInts("const_axes_1p", 1)})
@@ -175,6 +175,15 @@ func ONNX(c Config, w Weights) ([]byte, error) {
 		cnt := g.Op("ReduceSum", []string{fmask, g.ConstInts("const_axes_1b", 1)}, onnx.AttrInt("keepdims", 1))
 		cnt = g.Op("Max", []string{cnt, g.ConstFloat("const_one_count", 1)})
 		cls = g.Op("Div", []string{sum, cnt})
+		if c.Pooling == "meanmax" {
+			// max over the sequence of x + (1 − mask)·maskBias, as in
+			// Forward; one broadcast add of [batch, sequence, 1], once.
+			padBias := g.Op("Unsqueeze", []string{
+				g.Op("Mul", []string{g.Op("Sub", []string{g.ConstFloat("const_one_pool", 1), fmask}), g.ConstFloat("const_pool_bias", maskBias)}),
+				g.ConstInts("const_axes_2p", 2)})
+			mx := g.Op("ReduceMax", []string{g.Op("Add", []string{x, padBias})}, onnx.AttrInts("axes", 1), onnx.AttrInt("keepdims", 0))
+			cls = g.Op("Concat", []string{cls, mx}, onnx.AttrInt("axis", 1))
+		}
 	} else {
 		cls = g.Op("Gather", []string{x, g.Const(onnx.Int64Tensor("const_cls_index", nil, []int64{0}))}, onnx.AttrInt("axis", 1))
 	}

@@ -33,7 +33,11 @@ type Config struct {
 	// Pooling is how the sequence becomes one vector before the pooler:
 	// "cls" (BERT's first token, the default) or "mean" (the mean of the
 	// unpadded tokens). Mean pooling trains much faster from scratch: every
-	// token's residual stream reaches the classifier directly.
+	// token's residual stream reaches the classifier directly. "meanmax"
+	// joins the mean to the elementwise maximum over the unpadded tokens
+	// (the pooler then reads 2·hidden): one sentence about the pancreas in
+	// a long report about something else is diluted in a mean, not in a
+	// maximum.
 	Pooling string `json:"pooling,omitempty"`
 	// Activation is the feed-forward non-linearity: "gelu" (BERT's exact
 	// erf form, the default when empty) or "relu". On gomlx's Go backend
@@ -62,8 +66,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("max positions %d too small", c.MaxPositions)
 	case c.TypeVocab < 1:
 		return fmt.Errorf("type vocab %d must be positive", c.TypeVocab)
-	case c.Pooling != "" && c.Pooling != "cls" && c.Pooling != "mean":
-		return fmt.Errorf("pooling %q: want cls or mean", c.Pooling)
+	case c.Pooling != "" && c.Pooling != "cls" && c.Pooling != "mean" && c.Pooling != "meanmax":
+		return fmt.Errorf("pooling %q: want cls, mean or meanmax", c.Pooling)
 	case c.Activation != "" && c.Activation != "gelu" && c.Activation != "relu":
 		return fmt.Errorf("activation %q: want gelu or relu", c.Activation)
 	case c.NumLabels < 2:
@@ -105,6 +109,14 @@ func (w Weights) NumParams() int {
 
 func layerPrefix(i int) string { return fmt.Sprintf("bert.encoder.layer.%d.", i) }
 
+// pooledSize is the width of the pooled vector the pooler reads.
+func (c Config) pooledSize() int {
+	if c.Pooling == "meanmax" {
+		return 2 * c.Hidden
+	}
+	return c.Hidden
+}
+
 // paramShapes lists every parameter and its shape.
 func paramShapes(c Config) map[string][]int {
 	h, f := c.Hidden, c.FFN
@@ -114,7 +126,7 @@ func paramShapes(c Config) map[string][]int {
 		"bert.embeddings.token_type_embeddings.weight": {c.TypeVocab, h},
 		"bert.embeddings.LayerNorm.weight":             {h},
 		"bert.embeddings.LayerNorm.bias":               {h},
-		"bert.pooler.dense.weight":                     {h, h},
+		"bert.pooler.dense.weight":                     {c.pooledSize(), h},
 		"bert.pooler.dense.bias":                       {h},
 		"classifier.weight":                            {h, c.NumLabels},
 		"classifier.bias":                              {c.NumLabels},
@@ -239,11 +251,18 @@ func Forward(ctx *context.Context, c Config, ids, mask, types *Node) *Node {
 	h := c.Hidden
 	fmask := ConvertDType(mask, x.DType())
 	var cls *Node
-	if c.Pooling == "mean" {
+	if c.Pooling == "mean" || c.Pooling == "meanmax" {
 		m3 := Reshape(fmask, b, s, 1)
 		sum := ReduceSum(Mul(Reshape(x, b, s, h), m3), 1)       // [b, h]
 		cnt := MaxScalar(ReduceSum(Reshape(fmask, b, s), 1), 1) // [b]
 		cls = Div(sum, Reshape(cnt, b, 1))
+		if c.Pooling == "meanmax" {
+			// Padded positions get maskBias added, so they never win the
+			// maximum while a real token is there.
+			padBias := MulScalar(OneMinus(m3), maskBias)
+			mx := ReduceMax(Add(Reshape(x, b, s, h), padBias), 1) // [b, h]
+			cls = Concatenate([]*Node{cls, mx}, 1)
+		}
 	} else {
 		cls = Reshape(Slice(Reshape(x, b, s, h), AxisRange(), AxisRange(0, 1)), b, h)
 	}

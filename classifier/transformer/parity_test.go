@@ -25,6 +25,13 @@ var parityTexts = []string{
 
 func tinyModel(t testing.TB, numLabels int) (Config, Weights, []byte) {
 	t.Helper()
+	return tinyModelPooled(t, numLabels, "")
+}
+
+// tinyModelPooled is tinyModel with the given pooling (the pooler's shape
+// depends on it).
+func tinyModelPooled(t testing.TB, numLabels int, pooling string) (Config, Weights, []byte) {
+	t.Helper()
 	corpus := append([]string(nil), parityTexts...)
 	corpus = append(corpus, strings.Repeat("pancreas mass biopsy drainage lung bone ", 3))
 	vocab, err := tokenizer.Train(corpus, tokenizer.TrainConfig{VocabSize: 400, MinFreq: 1})
@@ -32,7 +39,7 @@ func tinyModel(t testing.TB, numLabels int) (Config, Weights, []byte) {
 		t.Fatal(err)
 	}
 	tj := tokenizer.Build(vocab)
-	c := Config{VocabSize: len(vocab), Hidden: 32, Layers: 2, Heads: 4, FFN: 64, MaxPositions: 64, TypeVocab: 2, NumLabels: numLabels}
+	c := Config{VocabSize: len(vocab), Hidden: 32, Layers: 2, Heads: 4, FFN: 64, MaxPositions: 64, TypeVocab: 2, NumLabels: numLabels, Pooling: pooling}
 	w, err := InitWeights(c, 7)
 	if err != nil {
 		t.Fatal(err)
@@ -53,14 +60,14 @@ func tinyModel(t testing.TB, numLabels int) (Config, Weights, []byte) {
 // give the same class probabilities in the gomlx model and in the ONNX file
 // loaded by hugot's Go backend.
 func TestONNXMatchesGomlx(t *testing.T) {
-	for _, v := range []struct{ pooling, activation string }{{"cls", ""}, {"mean", ""}, {"mean", "relu"}} {
+	for _, v := range []struct{ pooling, activation string }{{"cls", ""}, {"mean", ""}, {"mean", "relu"}, {"meanmax", ""}} {
 		t.Run(v.pooling+"_"+cmp.Or(v.activation, "gelu"), func(t *testing.T) { testParity(t, v.pooling, v.activation) })
 	}
 }
 
 func testParity(t *testing.T, pooling, activation string) {
-	c, w, tj := tinyModel(t, 3)
-	c.Pooling, c.Activation = pooling, activation
+	c, w, tj := tinyModelPooled(t, 3, pooling)
+	c.Activation = activation
 	dir := t.TempDir()
 	labels := []string{"none", "post_treatment", "pretreatment"}
 	if err := WriteDir(dir, c, w, tj, labels); err != nil {

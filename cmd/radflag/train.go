@@ -42,7 +42,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	avgFrom := fs.Float64("average-from", 0, "average the weights of every validation from this share of the planned steps on, instead of keeping the best checkpoint (0: off)")
 	maxSteps := fs.Int("max-steps", 0, "stop after this many optimiser steps (0: epochs and --max-minutes decide); the learning-rate schedule decays over them")
 	watch := fs.String("watch", "", "labelled JSONL scored at every validation and shown in the progress; never used to choose weights")
-	pooling := fs.String("pooling", "mean", "sequence pooling before the classifier: mean (trains fast from scratch) or cls (BERT's)")
+	pooling := fs.String("pooling", "mean", "sequence pooling before the classifier: mean (trains fast from scratch), meanmax (the mean and the maximum side by side) or cls (BERT's)")
 	activation := fs.String("activation", "gelu", "feed-forward activation: gelu (BERT's) or relu (faster inference on the CPU; training steps cost the same)")
 	patience := fs.Int("patience", 2, "epochs without validation improvement before stopping")
 	evalEvery := fs.Int("eval-every", 0, "also validate every N steps (0: once an epoch)")
@@ -71,8 +71,8 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *ngramWeight < 0 || *ngramWeight >= 1 {
 		return fmt.Errorf("%w: --ngram-weight must be in [0, 1)", errUsage)
 	}
-	if *pooling != "mean" && *pooling != "cls" {
-		return fmt.Errorf("%w: --pooling must be mean or cls", errUsage)
+	if *pooling != "mean" && *pooling != "meanmax" && *pooling != "cls" {
+		return fmt.Errorf("%w: --pooling must be mean, meanmax or cls", errUsage)
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("%w: unexpected arguments %q", errUsage, fs.Args())
