@@ -31,6 +31,15 @@ for spec in pancreas:101:${PANCREAS_TOKEN_DROPOUT:-0.15}:1000:29 ir_procedure:20
   IFS=: read -r task seed td steps minutes <<<"$spec"
   "$rf" synth --task "$task" --n 30000 --seed "$seed" --out "$work/${task}_train.jsonl"
   "$rf" synth --task "$task" --n 300 --seed $((seed + 1)) --out "$work/${task}_val.jsonl"
+  # HANDWRITTEN_COPIES=K (default 6, as shipped; 0 for none) appends K copies of the
+  # hand-written training reports in corpus/handwritten (ids suffixed ~1..K,
+  # since a data set's ids must be unique); see BENCHMARKS.md.
+  for k in $(seq 1 "${HANDWRITTEN_COPIES:-6}"); do
+    for f in corpus/handwritten/"$task"-*.jsonl; do
+      [ -e "$f" ] || continue
+      sed "s/\"id\": *\"\([^\"]*\)\"/\"id\": \"\1~$k\"/" "$f" >>"$work/${task}_train.jsonl"
+    done
+  done
   start=$(date +%s)
   # Whole-word vocabulary: a word the generator never used is [UNK] rather
   # than sub-word pieces that meant something else in its phrasing. The
