@@ -35,9 +35,9 @@ type Config struct {
 	// unpadded tokens). Mean pooling trains much faster from scratch: every
 	// token's residual stream reaches the classifier directly. "meanmax"
 	// joins the mean to the elementwise maximum over the unpadded tokens
-	// (the pooler then reads 2·hidden): one sentence about the pancreas in
-	// a long report about something else is diluted in a mean, not in a
-	// maximum.
+	// (the pooler then reads 2·hidden), so that a few sentences in a long
+	// report about something else are not averaged away. On the pancreas
+	// dev set it scored level with "mean" (BENCHMARKS.md).
 	Pooling string `json:"pooling,omitempty"`
 	// Activation is the feed-forward non-linearity: "gelu" (BERT's exact
 	// erf form, the default when empty) or "relu". On gomlx's Go backend
